@@ -1,3 +1,3 @@
 import { defineWorkspace } from "vitest/config"
 
-export default defineWorkspace(["packages/master-slave"])
+export default defineWorkspace(["packages/master-slave", "packages/testkit"])

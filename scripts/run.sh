@@ -39,21 +39,36 @@ fi
 say "installing dependencies from the lockfile"
 "${pnpm[@]}" install --frozen-lockfile
 
-tsx=(node_modules/.bin/tsx --conditions=@mongo-master-slave/source)
+# Node runs the TypeScript sources directly (tsx), in this process so signals reach it.
+# Arguments follow a "--": Node 20 would otherwise take a `--env-file` as its own.
+ts=(node --conditions=@mongo-master-slave/source --import tsx)
+
+install_parts() {
+  if [ -n "${MSC_MASTER_URI:-}" ]; then
+    say "MSC_MASTER_URI is set: using that deployment, not the local cluster"
+  else
+    say "checking the local cluster's parts (PostgreSQL 15, FerretDB 1.24.2)"
+    "${ts[@]}" packages/testkit/src/bin/cluster.ts -- install
+  fi
+}
 
 case $task in
   test)
+    install_parts
     say "running the test suite"
     exec node_modules/.bin/vitest run "$@"
     ;;
   demo)
-    exec "${tsx[@]}" packages/examples/src/index.ts "$@"
+    install_parts
+    exec "${ts[@]}" packages/examples/src/index.ts -- "$@"
     ;;
   bench)
-    exec "${tsx[@]}" packages/bench/src/index.ts "$@"
+    install_parts
+    exec "${ts[@]}" packages/bench/src/index.ts -- "$@"
     ;;
   cluster)
-    say "the cluster command is not yet available"
+    [ "${1:-}" = "up" ] && MSC_MASTER_URI='' install_parts
+    exec "${ts[@]}" packages/testkit/src/bin/cluster.ts -- "$@"
     ;;
   *)
     die "unknown task '$task': expected test, demo, bench or cluster"

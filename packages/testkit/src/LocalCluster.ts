@@ -1,0 +1,383 @@
+/**
+ * A real master/slave deployment on this machine: a PostgreSQL primary and
+ * hot standbys fed by streaming replication, each fronted by its own FerretDB,
+ * all on free loopback ports in one temporary directory.
+ *
+ * FerretDB 1.24 reads its catalog (databases, collections, indexes) once per
+ * process and afterwards only tracks the DDL it runs itself. A slave's
+ * FerretDB therefore does not see a database or collection created on the
+ * master after it loaded its catalog, even once the standby has replayed it.
+ * `waitForReplication` deals with it: after the standbys have replayed the
+ * master's WAL, it compares each standby's catalog with the one its FerretDB
+ * loaded and restarts that FerretDB (same port) when they differ. Clients of
+ * that slave see their connections reset, as after a real node restart.
+ *
+ * @since 0.1.0
+ */
+import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import { Cluster, ClusterError, ReplicationTimeout, type WaitOptions } from "./Cluster.js"
+import * as Ferretdb from "./internal/ferretdb.js"
+import { freePorts } from "./internal/net.js"
+import * as Postgres from "./internal/postgres.js"
+import { type Daemon, daemon, type RunAs } from "./internal/process.js"
+import * as Parts from "./Parts.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** How many slaves (hot standbys), 1 to 8. Default 2. */
+  readonly slaves?: number
+  /** How long each process may take to start. Default 60 seconds. */
+  readonly startTimeout?: Duration.DurationInput
+  /** Told each step of the start, for a progress line. */
+  readonly progress?: Parts.Progress
+  /** Where the programs are; found with `Parts.locate` when omitted. */
+  readonly parts?: Parts.Parts
+}
+
+/**
+ * One node of the local cluster.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeInfo {
+  readonly role: "master" | "slave"
+  /** `-1` for the master, `0..n-1` for the slaves. */
+  readonly index: number
+  readonly uri: string
+  /** The FerretDB port the URI names. */
+  readonly port: number
+  /** The PostgreSQL node behind it. */
+  readonly postgresPort: number
+  readonly dataDir: string
+}
+
+/**
+ * The local cluster: the `Cluster` controls plus what it runs where.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LocalCluster extends Cluster {
+  readonly tempDir: string
+  readonly nodes: ReadonlyArray<NodeInfo>
+  /** The process ids of everything it is running now. */
+  readonly processIds: Effect.Effect<ReadonlyArray<number>>
+}
+
+interface FerretdbProcess {
+  readonly scope: Scope.CloseableScope
+  readonly daemon: Daemon
+  /** The digest of the catalog its standby held when it started. */
+  readonly catalog: string
+}
+
+interface RunningSlave {
+  readonly scope: Scope.CloseableScope
+  readonly postgres: Daemon
+  readonly ferretdb: FerretdbProcess
+}
+
+interface SlaveState {
+  readonly running: Option.Option<RunningSlave>
+  readonly paused: boolean
+}
+
+const resolveRunAs: Effect.Effect<RunAs | undefined, ClusterError> = Effect.try({
+  try: () => {
+    if (process.getuid?.() !== 0) return undefined
+    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim())
+    return { uid: id("-u"), gid: id("-g") }
+  },
+  catch: (cause) =>
+    new ClusterError({
+      operation: "start the local cluster",
+      reason: "running as root, and PostgreSQL refuses root: there must be a postgres user to run it as",
+      cause
+    })
+})
+
+const makeTempDir = (runAs: RunAs | undefined) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "msc-cluster-"))
+      for (const sub of ["pg", "ferretdb", "logs"]) Fs.mkdirSync(Path.join(dir, sub))
+      if (runAs !== undefined) {
+        for (const sub of ["", "pg"]) Fs.chownSync(Path.join(dir, sub), runAs.uid, runAs.gid)
+      }
+      return dir
+    }),
+    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  )
+
+/**
+ * A watchdog for the case no finalizer runs (the process is killed with
+ * SIGKILL): once this process is gone it stops everything started from the
+ * temporary directory and deletes it. The paths travel in the environment so
+ * that the watchdog's own command line never matches them.
+ */
+const guardian = (tempDir: string) =>
+  daemon({
+    name: "cleanup watchdog",
+    command: "sh",
+    args: [
+      "-c",
+      'while kill -0 "$MSC_PARENT" 2>/dev/null; do sleep 0.5; done; pkill -INT -f -- "$MSC_DIR"; sleep 3; pkill -KILL -f -- "$MSC_DIR"; rm -rf -- "$MSC_DIR"'
+    ],
+    env: { MSC_PARENT: String(process.pid), MSC_DIR: tempDir },
+    logFile: Path.join(tempDir, "logs", "watchdog.log"),
+    stopSignal: "SIGKILL"
+  })
+
+/**
+ * Starts a local cluster that lives as long as the current scope. Closing the
+ * scope stops every process, reaps it and deletes the temporary directory.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<LocalCluster, ClusterError | Parts.PartsMissing, Scope.Scope> =>
+  Effect.gen(function* () {
+    const slaveCount = options.slaves ?? 2
+    if (!Number.isInteger(slaveCount) || slaveCount < 1 || slaveCount > 8) {
+      return yield* new ClusterError({
+        operation: "start the local cluster",
+        reason: `slaves must be a whole number from 1 to 8, got ${slaveCount}`
+      })
+    }
+    const progress = options.progress ?? (() => Effect.void)
+    const timeout = options.startTimeout ?? "60 seconds"
+    const parts = options.parts ?? (yield* Parts.locate)
+    const runAs = yield* resolveRunAs
+    const clusterScope = yield* Effect.scope
+    const tempDir = yield* makeTempDir(runAs)
+    const watchdog = yield* guardian(tempDir)
+
+    const ports = yield* freePorts(2 * (slaveCount + 1))
+    const node = (role: "master" | "slave", index: number): NodeInfo => {
+      const slot = index + 1
+      const name = role === "master" ? "master" : `slave-${index}`
+      return {
+        role,
+        index,
+        uri: Ferretdb.uri(ports[2 * slot + 1]!),
+        port: ports[2 * slot + 1]!,
+        postgresPort: ports[2 * slot]!,
+        dataDir: Path.join(tempDir, "pg", name)
+      }
+    }
+    const master = node("master", -1)
+    const slaves = Array.from({ length: slaveCount }, (_, i) => node("slave", i))
+    const nameOf = (n: NodeInfo) => (n.role === "master" ? "master" : `slave ${n.index}`)
+    const logFile = (n: NodeInfo, program: string) =>
+      Path.join(tempDir, "logs", `${n.role === "master" ? "master" : `slave-${n.index}`}.${program}.log`)
+
+    const servePostgres = (n: NodeInfo) =>
+      Postgres.serve({
+        name: `PostgreSQL of the ${nameOf(n)}`,
+        bin: parts.postgresBin,
+        dataDir: n.dataDir,
+        port: n.postgresPort,
+        logFile: logFile(n, "postgres"),
+        runAs,
+        timeout
+      })
+
+    const serveFerretdb = (n: NodeInfo) =>
+      Ferretdb.serve({
+        name: `FerretDB of the ${nameOf(n)}`,
+        binary: parts.ferretdb,
+        postgresPort: n.postgresPort,
+        port: n.port,
+        stateDir: Path.join(tempDir, "ferretdb", n.role === "master" ? "master" : `slave-${n.index}`),
+        logFile: logFile(n, "ferretdb"),
+        timeout
+      })
+
+    // A slave's FerretDB gets a scope of its own so it can be restarted alone.
+    const startSlaveFerretdb = (n: NodeInfo, parent: Scope.Scope) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
+        return yield* Effect.gen(function* () {
+          const catalog = yield* Postgres.catalogDigest(n.postgresPort)
+          const process = yield* serveFerretdb(n).pipe(Scope.extend(scope))
+          return { scope, daemon: process, catalog } satisfies FerretdbProcess
+        }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+      })
+
+    const startSlaveNode = (n: NodeInfo) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.fork(clusterScope, ExecutionStrategy.sequential)
+        return yield* Effect.gen(function* () {
+          const postgres = yield* servePostgres(n).pipe(Scope.extend(scope))
+          const ferretdb = yield* startSlaveFerretdb(n, scope)
+          return { scope, postgres, ferretdb } satisfies RunningSlave
+        }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+      })
+
+    yield* progress("initialising the PostgreSQL primary")
+    yield* Postgres.initPrimary(parts.postgresBin, master.dataDir, runAs)
+    const masterPostgres = yield* servePostgres(master)
+    yield* Postgres.createFerretdbDatabase(master.postgresPort)
+    yield* progress(`copying the primary into ${slaveCount} hot standby(s) (pg_basebackup -R)`)
+    yield* Effect.forEach(
+      slaves,
+      (s) => Postgres.baseBackup(parts.postgresBin, master.postgresPort, s.dataDir, `slave_${s.index}`, runAs),
+      { concurrency: "unbounded", discard: true }
+    )
+    yield* progress("starting the standbys and FerretDB in front of every node")
+    const [masterFerretdb, running] = yield* Effect.all(
+      [serveFerretdb(master), Effect.forEach(slaves, startSlaveNode, { concurrency: "unbounded" })],
+      { concurrency: "unbounded" }
+    )
+    const state = yield* Ref.make<ReadonlyArray<SlaveState>>(
+      running.map((r) => ({ running: Option.some(r), paused: false }))
+    )
+    const lock = yield* Effect.makeSemaphore(1)
+    const exclusive = lock.withPermits(1)
+
+    const slaveAt = (operation: string, index: number) =>
+      Effect.gen(function* () {
+        const states = yield* Ref.get(state)
+        const slave = slaves[index]
+        if (!Number.isInteger(index) || slave === undefined) {
+          return yield* new ClusterError({
+            operation,
+            reason: `there is no slave ${index}: the cluster has slaves 0 to ${slaveCount - 1}`
+          })
+        }
+        return { node: slave, state: states[index]! }
+      })
+
+    const setState = (index: number, f: (s: SlaveState) => SlaveState) =>
+      Ref.update(state, (states) => states.map((s, i) => (i === index ? f(s) : s)))
+
+    const runningSlave = (operation: string, index: number) =>
+      slaveAt(operation, index).pipe(
+        Effect.flatMap(({ node, state }) =>
+          Option.match(state.running, {
+            onNone: () => Effect.fail(new ClusterError({ operation, reason: `slave ${index} is stopped` })),
+            onSome: (running) => Effect.succeed({ node, running, paused: state.paused })
+          })
+        )
+      )
+
+    const stopSlave = (index: number) =>
+      exclusive(
+        Effect.gen(function* () {
+          const { state: current } = yield* slaveAt(`stopSlave(${index})`, index)
+          if (Option.isNone(current.running)) return
+          yield* Scope.close(current.running.value.scope, Exit.void)
+          yield* setState(index, () => ({ running: Option.none(), paused: false }))
+        })
+      )
+
+    const startSlave = (index: number) =>
+      exclusive(
+        Effect.gen(function* () {
+          const { node, state: current } = yield* slaveAt(`startSlave(${index})`, index)
+          if (Option.isSome(current.running)) return
+          const started = yield* startSlaveNode(node)
+          yield* setState(index, () => ({ running: Option.some(started), paused: false }))
+        })
+      )
+
+    const setPaused = (index: number, paused: boolean) =>
+      exclusive(
+        Effect.gen(function* () {
+          const operation = `${paused ? "pause" : "resume"}Replication(${index})`
+          const { node } = yield* runningSlave(operation, index)
+          yield* Postgres.setReplayPaused(node.postgresPort, paused)
+          yield* setState(index, (s) => ({ ...s, paused }))
+        })
+      )
+
+    const refreshCatalog = (index: number) =>
+      Effect.gen(function* () {
+        const { node, running } = yield* runningSlave("refresh a slave's catalog", index)
+        const catalog = yield* Postgres.catalogDigest(node.postgresPort)
+        if (catalog === running.ferretdb.catalog) return
+        yield* Scope.close(running.ferretdb.scope, Exit.void)
+        const ferretdb = yield* startSlaveFerretdb(node, running.scope)
+        yield* setState(index, (s) => ({ ...s, running: Option.some({ ...running, ferretdb }) }))
+      })
+
+    const waitForReplication = (waitOptions: WaitOptions = {}) =>
+      exclusive(
+        Effect.gen(function* () {
+          const limit = Duration.decode(waitOptions.timeout ?? "30 seconds")
+          const states = yield* Ref.get(state)
+          const targets = slaves.filter((_, i) => Option.isSome(states[i]!.running) && !states[i]!.paused)
+          const position = yield* Postgres.currentWalPosition(master.postgresPort)
+          const lagging = yield* Effect.forEach(
+            targets,
+            (s) =>
+              Postgres.hasReplayed(s.postgresPort, position).pipe(
+                Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("5 millis") }),
+                Effect.timeoutOption(limit),
+                Effect.map((caughtUp) => (Option.isSome(caughtUp) ? [] : [s.index]))
+              ),
+            { concurrency: "unbounded" }
+          ).pipe(Effect.map((results) => results.flat()))
+          if (lagging.length > 0) {
+            return yield* new ReplicationTimeout({ slaves: lagging, timeout: Duration.format(limit) })
+          }
+          yield* Effect.forEach(targets, (s) => refreshCatalog(s.index), { concurrency: "unbounded", discard: true })
+        })
+      )
+
+    const processIds = Effect.gen(function* () {
+      const states = yield* Ref.get(state)
+      const slavePids = states.flatMap((s) =>
+        Option.match(s.running, {
+          onNone: () => [],
+          onSome: (r) => [r.postgres.pid, r.ferretdb.daemon.pid]
+        })
+      )
+      return [watchdog.pid, masterPostgres.pid, masterFerretdb.pid, ...slavePids]
+    })
+
+    yield* progress(
+      `cluster ready: master ${master.uri}, slaves ${slaves.map((s) => s.uri).join(" ")} (files in ${tempDir})`
+    )
+
+    return {
+      kind: "local",
+      masterUri: master.uri,
+      slaveUris: slaves.map((s) => s.uri),
+      tempDir,
+      nodes: [master, ...slaves],
+      processIds,
+      stopSlave,
+      startSlave,
+      pauseReplication: (index: number) => setPaused(index, true),
+      resumeReplication: (index: number) => setPaused(index, false),
+      waitForReplication
+    } satisfies LocalCluster
+  })
+
+/**
+ * The local cluster as the `Cluster` service, for as long as the layer lives.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Cluster, ClusterError | Parts.PartsMissing> =>
+  Layer.scoped(Cluster, make(options))
