@@ -7,6 +7,21 @@
 import * as Data from "effect/Data"
 
 /**
+ * Which node an error happened on: `connectionId` -1 is the master, 0..n-1
+ * the slaves (as PyMongo numbered them).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NodeRef {
+  readonly connectionId: number
+  readonly address: string
+}
+
+const nodeName = (node: NodeRef): string =>
+  node.connectionId === -1 ? `the master (${node.address})` : `slave ${node.connectionId} (${node.address})`
+
+/**
  * A database or collection name that MongoDB would refuse.
  *
  * @since 0.1.0
@@ -21,3 +36,222 @@ export class InvalidName extends Data.TaggedError("InvalidName")<{
     return `invalid ${this.kind} name ${JSON.stringify(this.name)}: ${this.reason}`
   }
 }
+
+/**
+ * The connection's configuration is unusable: no slave, an unparsable URI,
+ * the same node twice, an unknown or malformed option. Raised when the layer
+ * is built.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  /** The setting at fault, e.g. `slaves[1]` or `options.readStrategy`. */
+  readonly setting: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `bad configuration of ${this.setting}: ${this.reason}`
+  }
+}
+
+/**
+ * An option given to an operation is invalid (a write-concern option, a
+ * cursor's connection id, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidOption extends Data.TaggedError("InvalidOption")<{
+  readonly option: string
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `invalid option ${this.option}: ${this.reason}`
+  }
+}
+
+/**
+ * The master could not be reached when the layer was built, or the connection
+ * was closed by `disconnect`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionError extends Data.TaggedError("ConnectionError")<{
+  readonly address: string
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `cannot use ${this.address}: ${this.reason}`
+  }
+}
+
+/**
+ * A node did not answer: refused or reset connections, a server-selection
+ * timeout, a node shutting down or recovering, or an attempt that ran out of
+ * time. On a slave, a read moves on to the next slave.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NodeUnavailable extends Data.TaggedError("NodeUnavailable")<{
+  readonly node: NodeRef
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `${nodeName(this.node)} is unavailable: ${this.reason}`
+  }
+}
+
+/**
+ * No slave answered a read. `attempts` lists every slave tried and why it
+ * failed, in the order they were tried (PyMongo's `AutoReconnect("failed to
+ * connect to slaves")`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AllSlavesUnavailable extends Data.TaggedError("AllSlavesUnavailable")<{
+  readonly attempts: ReadonlyArray<NodeUnavailable>
+}> {
+  override get message(): string {
+    const tried = this.attempts.map((attempt) => `  - ${attempt.message}`).join("\n")
+    return `no slave answered the read (${this.attempts.length} tried):\n${tried}`
+  }
+}
+
+/**
+ * The master refused a write: a duplicate key (code 11000), a document that
+ * fails validation, a write-concern error, ... `code` is the server's.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WriteError extends Data.TaggedError("WriteError")<{
+  readonly namespace: string
+  readonly code: number
+  readonly reason: string
+  /** For a duplicate key, the key's value when the server reports it. */
+  readonly keyValue?: Readonly<Record<string, unknown>> | undefined
+  /** For a batch (insertMany, bulkWrite), the position of the failed write. */
+  readonly index?: number | undefined
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const at = this.index === undefined ? "" : ` (write #${this.index})`
+    return `write to ${this.namespace} refused${at}, code ${this.code}: ${this.reason}`
+  }
+}
+
+/**
+ * A document read from the database does not match the schema it is decoded
+ * with. `path` names the field at fault.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DecodeError extends Data.TaggedError("DecodeError")<{
+  readonly namespace: string
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly reason: string
+}> {
+  override get message(): string {
+    const field = this.path.length === 0 ? "the document" : `field ${this.path.map(String).join(".")}`
+    return `a document of ${this.namespace} does not match its schema at ${field}: ${this.reason}`
+  }
+}
+
+/**
+ * A document to write does not match the collection's schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EncodeError extends Data.TaggedError("EncodeError")<{
+  readonly namespace: string
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly reason: string
+}> {
+  override get message(): string {
+    const field = this.path.length === 0 ? "the document" : `field ${this.path.map(String).join(".")}`
+    return `a document for ${this.namespace} does not match its schema at ${field}: ${this.reason}`
+  }
+}
+
+/**
+ * The server no longer knows the cursor: it was closed with `closeCursor`,
+ * timed out, or its node restarted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CursorNotFound extends Data.TaggedError("CursorNotFound")<{
+  readonly cursorId: bigint
+  readonly node: NodeRef
+}> {
+  override get message(): string {
+    return `cursor ${this.cursorId} does not exist on ${nodeName(this.node)}: it was closed, timed out or its node restarted`
+  }
+}
+
+/**
+ * `createCollection` for a collection that exists already.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CollectionExists extends Data.TaggedError("CollectionExists")<{
+  readonly namespace: string
+}> {
+  override get message(): string {
+    return `collection ${this.namespace} already exists`
+  }
+}
+
+/**
+ * The server rejected an operation for a reason that is neither a write
+ * error nor unavailability — a malformed query, an unknown command, ... It
+ * would fail the same way on every node, so a read does not fail over.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerError extends Data.TaggedError("ServerError")<{
+  readonly node: NodeRef
+  readonly operation: string
+  readonly code: number | undefined
+  readonly reason: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const code = this.code === undefined ? "" : ` (code ${this.code})`
+    return `${this.operation} failed on ${nodeName(this.node)}${code}: ${this.reason}`
+  }
+}
+
+/**
+ * Any error of an operation on a node.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type OperationError = NodeUnavailable | ServerError | ConnectionError
+
+/**
+ * Any error a read can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ReadError = AllSlavesUnavailable | OperationError | DecodeError | CursorNotFound
+
+/**
+ * Any error a write can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type WriteFailure = WriteError | EncodeError | OperationError

@@ -1,0 +1,142 @@
+/**
+ * Documents, PyMongo's `document_class`: reads decode through a Schema (the
+ * connection's default, a collection's, or one given to a single call) and
+ * writes encode through the collection's. With `tzAware`, BSON dates are
+ * decoded as `DateTime.Utc`; otherwise as JS `Date`. `DateTime` values are
+ * always written as BSON dates.
+ *
+ * @since 0.1.0
+ */
+import * as DateTime from "effect/DateTime"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { DecodeError, EncodeError } from "./Errors.js"
+
+/**
+ * Any document: string keys, any values (ObjectIds, dates, ... as the driver
+ * gives them). The default document schema.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Document = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+  identifier: "Document"
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Document = typeof Document.Type
+
+/**
+ * A schema documents decode through: `A` is what the program sees, `I` what
+ * is stored.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DocumentSchema<A = Document, I = Document> = Schema.Schema<A, I, never>
+
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined): unknown => {
+  if (typeof value !== "object" || value === null) return value
+  const replaced = leaf(value)
+  if (replaced !== undefined) return replaced
+  if (Array.isArray(value)) return value.map((item) => mapDeep(item, leaf))
+  if (!isPlainObject(value)) return value
+  const out: Record<string, unknown> = {}
+  for (const key in value) out[key] = mapDeep((value as Record<string, unknown>)[key], leaf)
+  return out
+}
+
+/**
+ * Every `Date` in a document, at any depth, as a `DateTime.Utc`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const datesToDateTimes = (document: unknown): unknown =>
+  mapDeep(document, (value) => (value instanceof Date ? DateTime.unsafeMake(value) : undefined))
+
+/**
+ * Every `DateTime` in a document, at any depth, as a `Date`, which the driver
+ * writes as a BSON date.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const dateTimesToDates = (document: unknown): unknown =>
+  mapDeep(document, (value) => (DateTime.isDateTime(value) ? DateTime.toDate(value) : undefined))
+
+const firstIssue = (error: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return { path: issue?.path ?? [], reason: issue?.message ?? error.message }
+}
+
+type Decode = (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+const decoders = new WeakMap<Schema.Schema.AnyNoContext, Decode>()
+const encoders = new WeakMap<Schema.Schema.AnyNoContext, Decode>()
+
+const cached = (
+  cache: WeakMap<Schema.Schema.AnyNoContext, Decode>,
+  schema: Schema.Schema.AnyNoContext,
+  make: () => Decode
+): Decode => {
+  let decode = cache.get(schema)
+  if (decode === undefined) {
+    decode = make()
+    cache.set(schema, decode)
+  }
+  return decode
+}
+
+/**
+ * Decodes a document read from `namespace`, failing with a `DecodeError`
+ * that names the field at fault.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decode = <A, I>(
+  schema: DocumentSchema<A, I>,
+  namespace: string,
+  tzAware: boolean,
+  raw: unknown
+): Either.Either<A, DecodeError> => {
+  const document = tzAware ? datesToDateTimes(raw) : raw
+  // the default schema accepts any document as it is: no copy on the hot path
+  if ((schema as Schema.Schema.AnyNoContext) === Document) return Either.right(document as A)
+  const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
+  return Either.mapBoth(decodeWith(document), {
+    onLeft: (error) => new DecodeError({ namespace, ...firstIssue(error) }),
+    onRight: (value) => value as A
+  })
+}
+
+/**
+ * Encodes a document to write to `namespace`, failing with an `EncodeError`
+ * that names the field at fault.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encode = <A, I>(
+  schema: DocumentSchema<A, I>,
+  namespace: string,
+  value: A
+): Either.Either<Record<string, unknown>, EncodeError> => {
+  const encoded =
+    (schema as Schema.Schema.AnyNoContext) === Document
+      ? Either.right<unknown>(value)
+      : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
+  return Either.mapBoth(encoded, {
+    onLeft: (error) => new EncodeError({ namespace, ...firstIssue(error) }),
+    onRight: (document) => dateTimesToDates(document) as Record<string, unknown>
+  })
+}

@@ -1,0 +1,88 @@
+/**
+ * The metrics every connection records, per node. Each is tagged with
+ * `node` (`master`, `slave-0`, `slave-1`, ...) and `role` (`master` or
+ * `slave`); read them with `Metric.snapshot` or export them with
+ * `@effect/opentelemetry`.
+ *
+ * @since 0.1.0
+ */
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import type * as MetricKeyType from "effect/MetricKeyType"
+import * as MetricLabel from "effect/MetricLabel"
+import type * as MetricState from "effect/MetricState"
+import type { Node } from "./Node.js"
+
+/**
+ * Operations served by a node, whatever their outcome.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const operations: Metric.Metric.Counter<number> = Metric.counter("msc_operations_total", {
+  description: "operations sent to a node"
+})
+
+/**
+ * Reads that passed a slave over because it was unavailable, tagged with the
+ * slave passed over.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const failovers: Metric.Metric.Counter<number> = Metric.counter("msc_failovers_total", {
+  description: "reads that moved on from an unavailable slave"
+})
+
+/**
+ * Operations that failed on a node.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const errors: Metric.Metric.Counter<number> = Metric.counter("msc_errors_total", {
+  description: "operations that failed on a node"
+})
+
+/**
+ * How long operations took on a node, in milliseconds.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const latency: Metric.Metric<MetricKeyType.MetricKeyType.Histogram, number, MetricState.MetricState.Histogram> =
+  Metric.histogram(
+    "msc_operation_duration_ms",
+    MetricBoundaries.fromIterable([0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000]),
+    "time an operation took on a node, in milliseconds"
+  )
+
+/**
+ * The tag value that names a node: `master`, `slave-0`, ...
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const nodeTag = (node: Node): string => (node.role === "master" ? "master" : `slave-${node.connectionId}`)
+
+/** @internal the metrics of one node, tagged once */
+export interface NodeMetrics {
+  readonly operations: Metric.Metric.Counter<number>
+  readonly failovers: Metric.Metric.Counter<number>
+  readonly errors: Metric.Metric.Counter<number>
+  readonly latency: typeof latency
+}
+
+const labels = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v))
+
+/** @internal */
+export const forNode = (node: Node): NodeMetrics => {
+  const tags = { node: nodeTag(node), role: node.role }
+  const tag = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>) => Metric.taggedWithLabels(metric, labels(tags))
+  return {
+    operations: tag(operations),
+    failovers: tag(failovers),
+    errors: tag(errors),
+    latency: tag(latency)
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Read strategies: in which order a read tries the slaves. A strategy is pure:
+ * it orders the slaves from what is known of them, and draws any randomness
+ * from Effect's `Random` service, so a test can seed it. Slaves known to be
+ * down are moved to the end of whatever order it gives.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+
+/**
+ * What a strategy knows of one slave.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SlaveStatus {
+  /** The slave's connection id, `0..n-1`. */
+  readonly connectionId: number
+  readonly address: string
+  /** A recent failure marked it down, and no success since. */
+  readonly down: boolean
+  /** Its recent read latency (exponentially weighted), once it has answered. */
+  readonly latencyMillis: Option.Option<number>
+}
+
+/**
+ * A read strategy: the order in which a read tries the slaves, as connection
+ * ids. Ids it leaves out are not tried; an empty order, or ids that name no
+ * slave, fall back to every slave in turn.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReadStrategy {
+  readonly name: string
+  readonly order: (slaves: ReadonlyArray<SlaveStatus>) => Effect.Effect<ReadonlyArray<number>>
+}
+
+/**
+ * A fresh random permutation for every read, drawn from Effect's `Random`
+ * service, as PyMongo shuffled its slaves. The default.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const random: ReadStrategy = {
+  name: "random",
+  order: (slaves) => Random.shuffle(slaves.map((slave) => slave.connectionId)).pipe(Effect.map(Chunk.toReadonlyArray))
+}
+
+/**
+ * Always slave 0 first, then 1, and so on: the later slaves are fallbacks.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const ordered: ReadStrategy = {
+  name: "ordered",
+  order: (slaves) => Effect.succeed(slaves.map((slave) => slave.connectionId))
+}
+
+/**
+ * Each read starts at the next slave, cycling through them all. Each call
+ * makes a strategy with its own counter.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const roundRobin = (): ReadStrategy => {
+  let next = 0
+  return {
+    name: "round-robin",
+    order: (slaves) =>
+      Effect.sync(() => {
+        const start = next++ % slaves.length
+        return slaves.map((_, i) => slaves[(start + i) % slaves.length]!.connectionId)
+      })
+  }
+}
+
+/**
+ * The slave with the lowest recent latency first. Slaves that have not
+ * answered yet come first, in random order, so every slave gets measured.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const lowestLatency: ReadStrategy = {
+  name: "lowest-latency",
+  order: (slaves) =>
+    Effect.gen(function* () {
+      const unmeasured = slaves.filter((slave) => Option.isNone(slave.latencyMillis))
+      const measured = slaves
+        .filter((slave) => Option.isSome(slave.latencyMillis))
+        .sort((a, b) => Option.getOrThrow(a.latencyMillis) - Option.getOrThrow(b.latencyMillis))
+      const shuffled = yield* Random.shuffle(unmeasured.map((slave) => slave.connectionId))
+      return [...Chunk.toReadonlyArray(shuffled), ...measured.map((slave) => slave.connectionId)]
+    })
+}
+
+/**
+ * A strategy of your own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  name: string,
+  order: (slaves: ReadonlyArray<SlaveStatus>) => Effect.Effect<ReadonlyArray<number>>
+): ReadStrategy => ({ name, order })
+
+/**
+ * The order a read really follows: the strategy's order cleaned of unknown
+ * and repeated ids (all slaves in turn if nothing is left), then the slaves
+ * known to be down moved to the end, keeping their relative order. A down
+ * slave is still tried, last, in case it has come back.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const attemptOrder = (
+  slaves: ReadonlyArray<SlaveStatus>,
+  proposed: ReadonlyArray<number>
+): ReadonlyArray<number> => {
+  const known = new Set(slaves.map((slave) => slave.connectionId))
+  const seen = new Set<number>()
+  const cleaned = proposed.filter((id) => known.has(id) && !seen.has(id) && seen.add(id))
+  const order = cleaned.length > 0 ? cleaned : slaves.map((slave) => slave.connectionId)
+  const down = new Set(slaves.filter((slave) => slave.down).map((slave) => slave.connectionId))
+  return [...order.filter((id) => !down.has(id)), ...order.filter((id) => down.has(id))]
+}

@@ -1,0 +1,147 @@
+/**
+ * The slaves: read-only nodes that serve reads. Each is reached with its own
+ * client, with a direct connection when its URI names one host (so a read
+ * reaches that node and no other), and with timeouts matched to the read
+ * attempt timeout, so a dead slave can never stall a read for the driver's
+ * 30-second default.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { MongoClient, type MongoClientOptions } from "mongodb"
+import { ConfigError } from "./Errors.js"
+import { AnyObject, DurationInput, decodeOptions, positiveMillis } from "./internal/options.js"
+import * as Uri from "./internal/uri.js"
+import { Node } from "./Node.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** One connection string per slave; at least one. */
+  readonly uris: ReadonlyArray<string>
+  /**
+   * How long one read may wait for one slave before moving on to the next.
+   * Also each slave client's connect, server-selection and socket timeout.
+   * Default 2 seconds.
+   */
+  readonly attemptTimeout?: Duration.DurationInput
+  /** How often a slave is checked (the driver's heartbeat, and probes of a slave marked down). Default 1 second. */
+  readonly healthCheckInterval?: Duration.DurationInput
+  /** More options for every slave's `MongoClient`. */
+  readonly clientOptions?: MongoClientOptions
+}
+
+const OptionsSchema = Schema.Struct({
+  uris: Schema.Array(Schema.Unknown),
+  attemptTimeout: Schema.optional(DurationInput),
+  healthCheckInterval: Schema.optional(DurationInput),
+  clientOptions: Schema.optional(AnyObject)
+})
+
+/**
+ * The slaves as a service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Slaves {
+  readonly nodes: readonly [Node, ...Array<Node>]
+  readonly attemptTimeoutMillis: number
+  readonly healthCheckIntervalMillis: number
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const Slaves: Context.Tag<Slaves, Slaves> = Context.GenericTag<Slaves>("@mongo-master-slave/core/Slaves")
+
+/**
+ * Creates the slave clients for as long as the scope lives. No slave is
+ * contacted here: a slave that is down does not fail the layer, reads fail
+ * over. Fails with `ConfigError` for no slave, a bad URI, the same node twice
+ * or a bad option.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slaves, ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const options = yield* decodeOptions(OptionsSchema, "slaves", Array.isArray(input) ? { uris: input } : input)
+    if (options.uris.length === 0) {
+      return yield* new ConfigError({ setting: "slaves", reason: "at least one slave is needed to spread reads over" })
+    }
+    const attemptTimeout = yield* positiveMillis("slaves.attemptTimeout", options.attemptTimeout ?? "2 seconds")
+    const healthCheckInterval = yield* positiveMillis(
+      "slaves.healthCheckInterval",
+      options.healthCheckInterval ?? "1 second"
+    )
+    const parsed: Array<Uri.ParsedUri> = []
+    for (const [i, uri] of options.uris.entries()) {
+      const result = Uri.parse(`slaves[${i}]`, uri)
+      if (result instanceof ConfigError) return yield* result
+      const twin = parsed.findIndex((other) => sameNode(other, result))
+      if (twin !== -1) {
+        return yield* new ConfigError({
+          setting: `slaves[${i}]`,
+          reason: `${result.redacted} names the same node as slaves[${twin}]`
+        })
+      }
+      parsed.push(result)
+    }
+    const nodes = yield* Effect.forEach(parsed, (uri, i) =>
+      Effect.acquireRelease(
+        Effect.try({
+          try: () =>
+            new Node(
+              "slave",
+              i,
+              uri.hosts.join(","),
+              uri.redacted,
+              new MongoClient(uri.uri, {
+                ...(uri.hosts.length === 1 && !uri.isSrv ? { directConnection: true } : {}),
+                readPreference: "secondaryPreferred",
+                serverSelectionTimeoutMS: attemptTimeout,
+                connectTimeoutMS: attemptTimeout,
+                socketTimeoutMS: attemptTimeout,
+                heartbeatFrequencyMS: healthCheckInterval,
+                ...(options.clientOptions as MongoClientOptions | undefined)
+              })
+            ),
+          catch: (cause) => new ConfigError({ setting: `slaves[${i}]`, reason: (cause as Error).message })
+        }),
+        (node) => Effect.promise(() => node.client.close())
+      )
+    )
+    return {
+      nodes: nodes as unknown as readonly [Node, ...Array<Node>],
+      attemptTimeoutMillis: attemptTimeout,
+      healthCheckIntervalMillis: healthCheckInterval
+    }
+  })
+
+/**
+ * Two URIs name the same node when they name the same set of hosts.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sameNode = (a: { readonly hosts: ReadonlyArray<string> }, b: { readonly hosts: ReadonlyArray<string> }) =>
+  [...a.hosts].sort().join(",") === [...b.hosts].sort().join(",")
+
+/**
+ * The slaves as a layer: their clients are closed when the layer's scope
+ * closes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ReadonlyArray<string> | Options): Layer.Layer<Slaves, ConfigError> =>
+  Layer.scoped(Slaves, make(options))

@@ -1,0 +1,293 @@
+import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as Hash from "effect/Hash"
+import { NodeInspectSymbol } from "effect/Inspectable"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { Long } from "mongodb"
+import type { CursorRef } from "../Cursor.js"
+import type { Database } from "../Database.js"
+import * as Doc from "../Document.js"
+import { ConfigError, type InvalidName, InvalidOption } from "../Errors.js"
+import { Master } from "../Master.js"
+import type { MasterSlaveConnection, Options } from "../MasterSlaveConnection.js"
+import * as Name from "../Name.js"
+import type { Node } from "../Node.js"
+import * as ReadStrategy from "../ReadStrategy.js"
+import * as Request from "../Request.js"
+import { Slaves } from "../Slaves.js"
+import * as WriteConcern from "../WriteConcern.js"
+import * as DatabaseImpl from "./database.js"
+import { collectionOperation, commandCall, databaseOperation } from "./driver.js"
+import * as Health from "./health.js"
+import { ensureConnected } from "./node.js"
+import { decodeOptions } from "./options.js"
+import * as Router from "./router.js"
+
+export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/MasterSlaveConnection")
+
+const isReadStrategy = (u: unknown): u is ReadStrategy.ReadStrategy =>
+  typeof u === "object" && u !== null && typeof (u as ReadStrategy.ReadStrategy).order === "function"
+
+const OptionsSchema = Schema.Struct({
+  documentSchema: Schema.optional(
+    Schema.declare((u: unknown): u is Doc.DocumentSchema<unknown, unknown> => Schema.isSchema(u), {
+      identifier: "Schema"
+    })
+  ),
+  tzAware: Schema.optional(Schema.Boolean),
+  readStrategy: Schema.optional(Schema.declare(isReadStrategy, { identifier: "ReadStrategy" })),
+  fallbackToMaster: Schema.optional(Schema.Boolean)
+})
+
+const hostsOf = (node: Node) => node.address.split(",").sort().join(",")
+
+class Connection implements MasterSlaveConnection {
+  readonly [TypeId] = TypeId
+  constructor(
+    readonly master: Node,
+    readonly slaves: readonly [Node, ...Array<Node>],
+    readonly tzAware: boolean,
+    readonly readStrategy: ReadStrategy.ReadStrategy,
+    readonly fallbackToMaster: boolean,
+    readonly attemptTimeoutMillis: number,
+    private readonly router: Router.Router,
+    private readonly health: Health.Health,
+    private readonly defaultSchema: Ref.Ref<Doc.DocumentSchema<unknown, unknown>>,
+    private readonly control: WriteConcern.Control
+  ) {}
+
+  get safe() {
+    return this.control.safe
+  }
+  setSafe = (safe: boolean) => this.control.setSafe(safe)
+  get getLastErrorOptions() {
+    return this.control.getLastErrorOptions
+  }
+  setLastErrorOptions = (options: typeof WriteConcern.LastErrorOptions.Encoded) =>
+    this.control.setLastErrorOptions(options)
+  unsetLastErrorOptions = (...names: ReadonlyArray<WriteConcern.OptionName>) =>
+    this.control.unsetLastErrorOptions(...names)
+  get state() {
+    return this.control.state
+  }
+
+  get documentSchema() {
+    return Ref.get(this.defaultSchema)
+  }
+  setDocumentSchema = (schema: Doc.DocumentSchema<Doc.Document, unknown>) =>
+    Ref.set(this.defaultSchema, schema as Doc.DocumentSchema<unknown, unknown>)
+
+  get slaveStatus() {
+    return this.health.statuses
+  }
+
+  database = (name: string): Effect.Effect<Database, InvalidName> =>
+    Effect.gen(this, function* () {
+      const valid = yield* Name.databaseName(name)
+      return yield* DatabaseImpl.make(
+        { router: this.router, tzAware: this.tzAware, defaultSchema: this.defaultSchema },
+        valid,
+        yield* this.control.state
+      )
+    })
+
+  get databaseNames() {
+    const operation = databaseOperation("listDatabases", "admin", false)
+    return this.router
+      .onMaster(operation, (node) =>
+        commandCall(node, operation, (signal) =>
+          node.client
+            .db("admin")
+            .admin()
+            .listDatabases({ nameOnly: true, signal } as object)
+        )
+      )
+      .pipe(Effect.map((result) => result.databases.map((database) => database.name).sort()))
+  }
+
+  dropDatabase = (nameOrDatabase: string | Database) =>
+    Effect.gen(this, function* () {
+      const name = yield* Name.databaseName(typeof nameOrDatabase === "string" ? nameOrDatabase : nameOrDatabase.name)
+      const operation = databaseOperation("dropDatabase", name, false)
+      yield* this.router.onMaster(operation, (node) =>
+        commandCall(node, operation, (signal) => node.client.db(name).command({ dropDatabase: 1 }, { signal }))
+      )
+    })
+
+  closeCursor = (cursor: CursorRef) =>
+    Effect.gen(this, function* () {
+      const { cursorId, connectionId, namespace } = cursor
+      if (typeof cursorId !== "bigint" || cursorId <= 0n) {
+        return yield* new InvalidOption({
+          option: "cursorId",
+          reason: `expected a positive bigint, got ${String(cursorId)}`
+        })
+      }
+      const node = connectionId === -1 ? this.master : this.slaves[connectionId]
+      if (!Number.isInteger(connectionId) || node === undefined) {
+        return yield* new InvalidOption({
+          option: "connectionId",
+          reason: `expected -1 (the master) or a slave from 0 to ${this.slaves.length - 1}, got ${connectionId}`
+        })
+      }
+      const dot = typeof namespace === "string" ? namespace.indexOf(".") : -1
+      if (dot <= 0 || dot === namespace.length - 1) {
+        return yield* new InvalidOption({
+          option: "namespace",
+          reason: `expected "database.collection", got ${JSON.stringify(namespace)}`
+        })
+      }
+      const [database, collection] = [namespace.slice(0, dot), namespace.slice(dot + 1)]
+      const operation = collectionOperation("killCursors", database, collection, false)
+      yield* this.router.onNode(node, operation, (n) =>
+        commandCall(n, operation, (signal) =>
+          n.client.db(database).command({ killCursors: collection, cursors: [Long.fromBigInt(cursorId)] }, { signal })
+        )
+      )
+    })
+
+  get disconnect() {
+    return this.router.close
+  }
+
+  get startRequest() {
+    return Request.startRequest
+  }
+  inRequest<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+    return Request.inRequest(self)
+  }
+
+  [Equal.symbol](that: Equal.Equal): boolean {
+    return (
+      that instanceof Connection &&
+      Equal.equals(this.master, that.master) &&
+      this.slaves.length === that.slaves.length &&
+      this.slaves.every((slave, i) => Equal.equals(slave, that.slaves[i]))
+    )
+  }
+
+  [Hash.symbol](): number {
+    return Hash.cached(this, Hash.array([this.master, ...this.slaves]))
+  }
+
+  toJSON(): unknown {
+    return {
+      _id: "MasterSlaveConnection",
+      master: this.master.toJSON(),
+      slaves: this.slaves.map((slave) => slave.toJSON()),
+      readStrategy: this.readStrategy.name,
+      tzAware: this.tzAware
+    }
+  }
+
+  toString(): string {
+    return `MasterSlaveConnection(${this.master}, [${this.slaves.join(", ")}])`
+  }
+
+  [NodeInspectSymbol](): unknown {
+    return this.toJSON()
+  }
+}
+
+// Probes every slave marked down until it answers again, so that no read has
+// to pay for finding out whether it is back.
+const probeDownSlaves = (
+  slaves: ReadonlyArray<Node>,
+  health: Health.Health,
+  router: Router.Router,
+  attemptTimeoutMillis: number
+) => {
+  const probe = (slave: Node) => {
+    if (!health.isDown(slave.connectionId) || router.isClosed()) return Effect.void
+    const operation = databaseOperation("ping", "admin", false)
+    const started = performance.now()
+    return ensureConnected(slave).pipe(
+      Effect.zipRight(
+        commandCall(slave, operation, (signal) => slave.client.db("admin").command({ ping: 1 }, { signal }))
+      ),
+      Effect.timeout(attemptTimeoutMillis),
+      Effect.zipRight(Effect.suspend(() => health.succeeded(slave.connectionId, performance.now() - started))),
+      Effect.ignore
+    )
+  }
+  return Effect.forEach(slaves, probe, { concurrency: "unbounded", discard: true })
+}
+
+export const make = (
+  input: Options = {}
+): Effect.Effect<MasterSlaveConnection, ConfigError, Master | Slaves | Scope.Scope> =>
+  Effect.gen(function* () {
+    const options = yield* decodeOptions(OptionsSchema, "options", input)
+    const master = yield* Master
+    const slaves = yield* Slaves
+    for (const slave of slaves.nodes) {
+      if (hostsOf(slave) === hostsOf(master.node)) {
+        return yield* new ConfigError({
+          setting: `slaves[${slave.connectionId}]`,
+          reason: `${slave.uri} names the master's node; a slave must be another node`
+        })
+      }
+    }
+    const health = Health.make(slaves.nodes)
+    // the driver's heartbeats tell a slave's state before any read has to
+    for (const slave of slaves.nodes) {
+      const down = () => health.unsafeMark(slave.connectionId, false)
+      const up = () => health.unsafeMark(slave.connectionId, true)
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          slave.client.on("serverHeartbeatFailed", down)
+          slave.client.on("serverHeartbeatSucceeded", up)
+        }),
+        () =>
+          Effect.sync(() => {
+            slave.client.off("serverHeartbeatFailed", down)
+            slave.client.off("serverHeartbeatSucceeded", up)
+          })
+      )
+    }
+    const readStrategy = options.readStrategy ?? ReadStrategy.random
+    const router = Router.make({
+      master: master.node,
+      slaves: slaves.nodes,
+      attemptTimeoutMillis: slaves.attemptTimeoutMillis,
+      strategy: readStrategy,
+      fallbackToMaster: options.fallbackToMaster ?? false,
+      health
+    })
+    yield* Effect.addFinalizer(() => router.close)
+    // connect the slaves in the background: pools warm up, heartbeats start
+    yield* Effect.forkScoped(
+      Effect.forEach(
+        slaves.nodes,
+        (slave) => Effect.catchAll(ensureConnected(slave), () => health.failed(slave.connectionId)),
+        {
+          concurrency: "unbounded",
+          discard: true
+        }
+      )
+    )
+    yield* Effect.forkScoped(
+      probeDownSlaves(slaves.nodes, health, router, slaves.attemptTimeoutMillis).pipe(
+        Effect.repeat(Schedule.spaced(slaves.healthCheckIntervalMillis))
+      )
+    )
+    const control = yield* WriteConcern.makeControl(master.writeConcern)
+    const defaultSchema = yield* Ref.make(
+      (options.documentSchema ?? Doc.Document) as Doc.DocumentSchema<unknown, unknown>
+    )
+    return new Connection(
+      master.node,
+      slaves.nodes,
+      options.tzAware ?? false,
+      readStrategy,
+      options.fallbackToMaster ?? false,
+      slaves.attemptTimeoutMillis,
+      router,
+      health,
+      defaultSchema,
+      control
+    )
+  })

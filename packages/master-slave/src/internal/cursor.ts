@@ -1,0 +1,100 @@
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { AbstractCursor } from "mongodb"
+import type { Cursor } from "../Cursor.js"
+import { type DecodeError, NodeUnavailable, type ReadError } from "../Errors.js"
+import type { Node } from "../Node.js"
+import { type Operation, readCall } from "./driver.js"
+import type { Router } from "./router.js"
+
+const idOf = (cursor: AbstractCursor): bigint => (cursor.id === undefined ? 0n : BigInt(cursor.id.toString()))
+
+const withRoundTripTimeout = <A, E>(router: Router, node: Node, effect: Effect.Effect<A, E>) =>
+  Option.match(router.roundTripTimeout(node), {
+    onNone: () => effect,
+    onSome: (millis) =>
+      Effect.timeoutFail(effect, {
+        duration: millis,
+        onTimeout: () => new NodeUnavailable({ node, reason: `no batch within ${millis} ms` })
+      })
+  })
+
+/**
+ * Opens a cursor for the scope: the first batch is fetched by a routed read
+ * (with failover), every later batch from the node that answered. Closing
+ * the scope kills the server cursor if it is still open.
+ */
+export const open = <A>(options: {
+  readonly router: Router
+  readonly operation: Operation
+  /** A pipeline that writes ($out, $merge) runs on the master. */
+  readonly onMaster: boolean
+  readonly create: (node: Node) => AbstractCursor
+  readonly decode: (raw: unknown) => Either.Either<A, DecodeError>
+}): Effect.Effect<Cursor<A>, ReadError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { router, operation } = options
+    const scope = yield* Effect.scope
+    const firstBatch = (node: Node) =>
+      Effect.gen(function* () {
+        const cursor = options.create(node)
+        yield* Scope.addFinalizer(
+          scope,
+          Effect.promise(() => cursor.close())
+        )
+        yield* readCall(node, operation, (signal) => {
+          // an abandoned attempt (timeout, interruption) closes its cursor
+          const onAbort = () => void cursor.close()
+          signal.addEventListener("abort", onAbort, { once: true })
+          return cursor.hasNext().finally(() => signal.removeEventListener("abort", onAbort))
+        })
+        return { node, cursor }
+      })
+    const { node, cursor } = yield* options.onMaster
+      ? router.onMaster(operation, firstBatch)
+      : router.read(operation, firstBatch)
+    const cursorId = idOf(cursor)
+    const getMore: Operation = { ...operation, name: "getMore" }
+
+    const buffered = Effect.suspend(() => {
+      const documents = cursor.readBufferedDocuments()
+      const decoded: Array<A> = new Array(documents.length)
+      for (let i = 0; i < documents.length; i++) {
+        const result = options.decode(documents[i])
+        if (Either.isLeft(result)) return Effect.fail(Option.some<ReadError>(result.left))
+        decoded[i] = result.right
+      }
+      return Effect.succeed(Chunk.unsafeFromArray(decoded))
+    })
+
+    const nextBatch = router
+      .onNode(node, getMore, () =>
+        withRoundTripTimeout(
+          router,
+          node,
+          readCall(node, getMore, () => cursor.hasNext(), cursorId)
+        )
+      )
+      .pipe(
+        Effect.mapError((error): Option.Option<ReadError> => Option.some(error)),
+        Effect.flatMap((more) => (more ? buffered : Effect.fail(Option.none())))
+      )
+
+    const pull = Effect.suspend(() => {
+      if (cursor.bufferedCount() > 0) return buffered
+      if (cursor.closed || cursor.killed) return Effect.fail(Option.none())
+      return nextBatch
+    })
+
+    return {
+      cursorId,
+      connectionId: node.connectionId,
+      namespace: operation.namespace,
+      node,
+      stream: Stream.repeatEffectChunkOption(pull)
+    }
+  })

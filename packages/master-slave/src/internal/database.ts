@@ -1,0 +1,88 @@
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
+import type { Document as DriverDocument } from "mongodb"
+import type { Database } from "../Database.js"
+import type * as Doc from "../Document.js"
+import { CollectionExists } from "../Errors.js"
+import * as Name from "../Name.js"
+import * as WriteConcern from "../WriteConcern.js"
+import * as Collection from "./collection.js"
+import { collectionOperation, commandCall, databaseOperation, writeCall } from "./driver.js"
+
+export interface Context extends Collection.Context {
+  readonly defaultSchema: Ref.Ref<Doc.DocumentSchema<unknown, unknown>>
+}
+
+const schemaOf = (options: object | undefined) =>
+  (options as { readonly schema?: Doc.DocumentSchema<unknown, unknown> } | undefined)?.schema
+
+export const make = (context: Context, name: string, initial: WriteConcern.State): Effect.Effect<Database> =>
+  Effect.gen(function* () {
+    const { router } = context
+    const ref = yield* Ref.make(initial)
+    const control = WriteConcern.controlOf(ref)
+
+    const collection = (collectionName: string, schema?: Doc.DocumentSchema<unknown, unknown>) =>
+      Effect.gen(function* () {
+        const valid = yield* Name.collectionName(collectionName)
+        const chosen = schema ?? (yield* Ref.get(context.defaultSchema))
+        const state = yield* Ref.make(yield* control.state)
+        return Collection.make(context, name, valid, chosen, state)
+      })
+
+    const command = (operationName: string, body: DriverDocument) => {
+      const operation = databaseOperation(operationName, name, false)
+      return router.onMaster(operation, (node) =>
+        commandCall(node, operation, (signal) => node.client.db(name).command(body, { signal }))
+      )
+    }
+
+    const createCollection = (collectionName: string, options?: object) =>
+      Effect.gen(function* () {
+        const valid = yield* Name.collectionName(collectionName)
+        const {
+          schema: _schema,
+          writeConcern: _wc,
+          session: _s,
+          signal: _signal,
+          ...rest
+        } = (options ?? {}) as Record<string, unknown>
+        const writeConcern = WriteConcern.toDriver(yield* control.state)
+        const operation = collectionOperation("create", name, valid, true)
+        yield* router
+          .onMaster(operation, (node) =>
+            writeCall(node, operation, (signal) =>
+              node.client.db(name).createCollection(valid, {
+                ...rest,
+                ...(writeConcern === undefined ? {} : { writeConcern }),
+                signal
+              } as object)
+            )
+          )
+          .pipe(
+            Effect.catchIf(
+              (error) => (error._tag === "WriteError" || error._tag === "ServerError") && error.code === 48,
+              () => Effect.fail(new CollectionExists({ namespace: `${name}.${valid}` }))
+            )
+          )
+        return yield* collection(valid, schemaOf(options))
+      })
+
+    const database: Database = {
+      ...control,
+      name,
+      collection: collection as Database["collection"],
+      createCollection: createCollection as Database["createCollection"],
+      listCollectionNames: (() => {
+        const operation = databaseOperation("listCollections", name, false)
+        return router.onMaster(operation, (node) =>
+          commandCall(node, operation, (signal) =>
+            node.client.db(name).listCollections({}, { nameOnly: true, signal }).toArray()
+          ).pipe(Effect.map((collections) => collections.map((c) => c.name).sort()))
+        )
+      })(),
+      command: (body) => command(Object.keys(body)[0] ?? "command", body),
+      drop: command("dropDatabase", { dropDatabase: 1 }).pipe(Effect.asVoid)
+    }
+    return database
+  })

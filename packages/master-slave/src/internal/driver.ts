@@ -1,0 +1,160 @@
+import * as Effect from "effect/Effect"
+import {
+  MongoBulkWriteError,
+  MongoClientClosedError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError
+} from "mongodb"
+import { ConnectionError, CursorNotFound, type NodeRef, NodeUnavailable, ServerError, WriteError } from "../Errors.js"
+
+// Server codes that mean "this node cannot serve now" rather than "this request is wrong"
+// (the driver's retryable-read codes).
+const unavailableCodes = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
+
+/** Whether a driver error means the node is unavailable, so a read may move on to another node. */
+export const isUnavailable = (error: unknown): boolean => {
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true
+  // a first connection that failed leaves the client's topology closed until it reconnects
+  if (error instanceof MongoTopologyClosedError) return true
+  if (
+    error instanceof Error &&
+    (error.name === "MongoPoolClosedError" || error.name === "MongoWaitQueueTimeoutError")
+  ) {
+    return true
+  }
+  if (error instanceof MongoServerError) {
+    return (
+      (typeof error.code === "number" && unavailableCodes.has(error.code)) ||
+      /not master|node is recovering/i.test(error.message)
+    )
+  }
+  return false
+}
+
+/** What an operation was, for errors and spans. */
+export interface Operation {
+  /** The command's name, e.g. `find`, `insert`, `createIndexes`. */
+  readonly name: string
+  readonly database: string
+  readonly collection?: string | undefined
+  /** `database.collection`, or the database alone. */
+  readonly namespace: string
+  readonly write: boolean
+}
+
+/** An operation on a collection. */
+export const collectionOperation = (name: string, database: string, collection: string, write: boolean): Operation => ({
+  name,
+  database,
+  collection,
+  namespace: `${database}.${collection}`,
+  write
+})
+
+/** An operation on a database (a command, ...). */
+export const databaseOperation = (name: string, database: string, write: boolean): Operation => ({
+  name,
+  database,
+  namespace: database,
+  write
+})
+
+/** The errors a read's driver call fails with. */
+export type ReadCallError = ConnectionError | NodeUnavailable | CursorNotFound | ServerError
+
+/** The errors a write's driver call fails with. */
+export type WriteCallError = ConnectionError | NodeUnavailable | WriteError | ServerError
+
+const serverCode = (error: MongoServerError): number | undefined =>
+  typeof error.code === "number" ? error.code : undefined
+
+const common = (node: NodeRef, error: unknown): ConnectionError | NodeUnavailable | undefined => {
+  if (error instanceof MongoNotConnectedError || error instanceof MongoClientClosedError) {
+    return new ConnectionError({
+      address: node.address,
+      reason: "the connection was closed (disconnect)",
+      cause: error
+    })
+  }
+  if (isUnavailable(error)) {
+    return new NodeUnavailable({ node, reason: (error as Error).message, cause: error })
+  }
+  return undefined
+}
+
+const serverError = (node: NodeRef, operation: Operation, error: unknown) =>
+  new ServerError({
+    node,
+    operation: `${operation.name} on ${operation.namespace}`,
+    code: error instanceof MongoServerError ? serverCode(error) : undefined,
+    reason: error instanceof Error ? error.message : String(error),
+    cause: error
+  })
+
+/** Maps what the driver throws during a read to this library's typed errors. */
+export const mapReadError = (node: NodeRef, operation: Operation, error: unknown, cursorId?: bigint): ReadCallError => {
+  const known = common(node, error)
+  if (known !== undefined) return known
+  if (error instanceof MongoServerError && error.code === 43) {
+    return new CursorNotFound({ cursorId: cursorId ?? 0n, node })
+  }
+  return serverError(node, operation, error)
+}
+
+/** Maps what the driver throws during a write or command to this library's typed errors. */
+export const mapWriteError = (node: NodeRef, operation: Operation, error: unknown): WriteCallError => {
+  const known = common(node, error)
+  if (known !== undefined) return known
+  if (error instanceof MongoBulkWriteError) {
+    const first = Array.isArray(error.writeErrors) ? error.writeErrors[0] : error.writeErrors
+    return new WriteError({
+      namespace: operation.namespace,
+      code: first?.code ?? serverCode(error) ?? 0,
+      reason: first?.errmsg ?? error.message,
+      index: first?.index,
+      cause: error
+    })
+  }
+  if (operation.write && error instanceof MongoServerError) {
+    return new WriteError({
+      namespace: operation.namespace,
+      code: serverCode(error) ?? 0,
+      reason: error.errmsg ?? error.message,
+      keyValue: error.keyValue,
+      cause: error
+    })
+  }
+  return serverError(node, operation, error)
+}
+
+/**
+ * Runs a driver call of a read. Interrupting the effect aborts the call
+ * through its AbortSignal: the driver closes the connection it was using, so
+ * an abandoned attempt on a hung node leaves nothing behind.
+ */
+export const readCall = <A>(
+  node: NodeRef,
+  operation: Operation,
+  f: (signal: AbortSignal) => Promise<A>,
+  cursorId?: bigint
+): Effect.Effect<A, ReadCallError> =>
+  Effect.tryPromise({ try: f, catch: (error) => mapReadError(node, operation, error, cursorId) })
+
+/** Runs a driver call of a write or a command (see `readCall`). */
+export const writeCall = <A>(
+  node: NodeRef,
+  operation: Operation,
+  f: (signal: AbortSignal) => Promise<A>
+): Effect.Effect<A, WriteCallError> =>
+  Effect.tryPromise({ try: f, catch: (error) => mapWriteError(node, operation, error) })
+
+/** Runs a driver call of a command that neither reads through a cursor nor writes documents. */
+export const commandCall = <A>(
+  node: NodeRef,
+  operation: Operation,
+  f: (signal: AbortSignal) => Promise<A>
+): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError> =>
+  Effect.tryPromise({ try: f, catch: (error) => common(node, error) ?? serverError(node, operation, error) })

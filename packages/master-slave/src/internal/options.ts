@@ -1,0 +1,45 @@
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { ConfigError } from "../Errors.js"
+
+/** A duration given as Effect accepts it: `"2 seconds"`, a number of milliseconds, a `Duration`. */
+export const DurationInput = Schema.declare(
+  (u: unknown): u is Duration.DurationInput => Duration.decodeUnknown(u as Duration.DurationInput)._tag === "Some",
+  { identifier: "DurationInput", description: 'a duration such as "2 seconds", 500 (milliseconds) or a Duration' }
+)
+
+/** Any object, checked no further here (the driver checks its own options). */
+export const AnyObject = Schema.declare(
+  (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u),
+  { identifier: "object" }
+)
+
+/** Decodes options, turning the first problem into a ConfigError that names the setting. */
+export const decodeOptions = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  setting: string,
+  input: unknown
+): Either.Either<A, ConfigError> =>
+  Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
+    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+    const path = issue?.path ?? []
+    return new ConfigError({
+      setting: [setting, ...path.map(String)].join("."),
+      reason: issue?._tag === "Unexpected" ? "unknown option" : (issue?.message ?? error.message)
+    })
+  })
+
+/** A positive, finite duration, as milliseconds. */
+export const positiveMillis = (setting: string, input: Duration.DurationInput): Either.Either<number, ConfigError> => {
+  const millis = Duration.toMillis(Duration.decode(input))
+  return millis > 0 && Number.isFinite(millis)
+    ? Either.right(millis)
+    : Either.left(
+        new ConfigError({
+          setting,
+          reason: `must be a positive, finite duration, got ${Duration.format(Duration.decode(input))}`
+        })
+      )
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "@effect/vitest"
+import { DateTime, Either, Schema } from "effect"
+import { ObjectId } from "mongodb"
+import * as Doc from "../src/Document.js"
+
+const User = Schema.Struct({ name: Schema.String, age: Schema.Number, address: Schema.Struct({ city: Schema.String }) })
+
+describe("documents", () => {
+  it("with tzAware, dates become DateTime.Utc at any depth, other values untouched", () => {
+    const id = new ObjectId()
+    const date = new Date("2024-02-29T12:00:00Z")
+    const converted = Doc.datesToDateTimes({ _id: id, at: date, nested: { list: [date, 1, "x"] } }) as {
+      _id: ObjectId
+      at: DateTime.Utc
+      nested: { list: Array<unknown> }
+    }
+    expect(converted._id).toBe(id)
+    expect(DateTime.isDateTime(converted.at) && DateTime.isUtc(converted.at)).toBe(true)
+    expect(DateTime.toEpochMillis(converted.at)).toBe(date.getTime())
+    expect(DateTime.isDateTime(converted.nested.list[0])).toBe(true)
+    expect(converted.nested.list.slice(1)).toEqual([1, "x"])
+  })
+
+  it("DateTime values are written as dates, and a written document is a copy", () => {
+    const at = DateTime.unsafeMake("2024-01-01T00:00:00Z")
+    const input = { at, list: [{ at }] }
+    const output = Doc.dateTimesToDates(input) as { at: Date; list: Array<{ at: Date }> }
+    expect(output.at).toEqual(new Date("2024-01-01T00:00:00Z"))
+    expect(output.list[0]!.at).toBeInstanceOf(Date)
+    expect(input.at).toBe(at)
+  })
+
+  it("a document that does not match its schema is a DecodeError naming the field", () => {
+    const result = Doc.decode(User, "app.users", false, { name: "ada", age: 36, address: { city: 7 } })
+    const error = Either.getLeft(result)
+    if (error._tag === "None") throw new Error("expected a DecodeError")
+    expect(error.value._tag).toBe("DecodeError")
+    expect(error.value.path).toEqual(["address", "city"])
+    expect(error.value.message).toMatch(/a document of app.users does not match its schema at field address.city/)
+  })
+
+  it("decodes through the schema, dropping fields it does not declare", () => {
+    expect(Doc.decode(User, "app.users", false, { _id: 1, name: "ada", age: 36, address: { city: "London" } })).toEqual(
+      Either.right({ name: "ada", age: 36, address: { city: "London" } })
+    )
+  })
+
+  it("the default schema takes any document as it is", () => {
+    const raw = { _id: new ObjectId(), any: ["thing"] }
+    expect(Doc.decode(Doc.Document, "a.b", false, raw)).toEqual(Either.right(raw))
+  })
+
+  it("encoding checks the schema and names the field", () => {
+    const error = Either.getLeft(Doc.encode(User, "app.users", { name: "ada", age: "old" } as never))
+    expect(error._tag === "Some" && error.value.path).toEqual(["age"])
+  })
+})

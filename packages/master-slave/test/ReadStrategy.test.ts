@@ -1,0 +1,66 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, FastCheck, Option } from "effect"
+import * as ReadStrategy from "../src/ReadStrategy.js"
+
+const status = (id: number, latency?: number, down = false): ReadStrategy.SlaveStatus => ({
+  connectionId: id,
+  address: `s${id}`,
+  down,
+  latencyMillis: Option.fromNullable(latency)
+})
+
+describe("read strategies", () => {
+  it.effect("ordered always starts at slave 0", () =>
+    Effect.gen(function* () {
+      expect(yield* ReadStrategy.ordered.order([status(0), status(1), status(2)])).toEqual([0, 1, 2])
+    })
+  )
+
+  it.effect("round-robin starts each read at the next slave", () =>
+    Effect.gen(function* () {
+      const strategy = ReadStrategy.roundRobin()
+      const slaves = [status(0), status(1), status(2)]
+      const firsts = []
+      for (let i = 0; i < 6; i++) firsts.push((yield* strategy.order(slaves))[0])
+      expect(firsts).toEqual([0, 1, 2, 0, 1, 2])
+      expect(yield* strategy.order(slaves)).toEqual([0, 1, 2])
+    })
+  )
+
+  it.effect("lowest-latency puts unmeasured slaves first, then the fastest", () =>
+    Effect.gen(function* () {
+      const order = yield* ReadStrategy.lowestLatency.order([status(0, 9), status(1), status(2, 3), status(3, 5)])
+      expect(order).toEqual([1, 2, 3, 0])
+    })
+  )
+})
+
+describe("the attempt order", () => {
+  it("moves slaves known to be down to the end, keeping the rest in the strategy's order", () => {
+    expect(ReadStrategy.attemptOrder([status(0, 1, true), status(1), status(2)], [0, 2, 1])).toEqual([2, 1, 0])
+  })
+
+  it("drops unknown and repeated ids, and falls back to every slave when nothing is left", () => {
+    const slaves = [status(0), status(1)]
+    expect(ReadStrategy.attemptOrder(slaves, [1, 1, 7, -1])).toEqual([1])
+    expect(ReadStrategy.attemptOrder(slaves, [])).toEqual([0, 1])
+    expect(ReadStrategy.attemptOrder(slaves, [9])).toEqual([0, 1])
+  })
+
+  it.prop(
+    "is a set of distinct slaves, healthy ones before down ones",
+    [
+      FastCheck.array(FastCheck.boolean(), { minLength: 1, maxLength: 8 }),
+      FastCheck.array(FastCheck.integer({ min: -2, max: 9 }))
+    ],
+    ([downs, proposed]) => {
+      const slaves = downs.map((down, i) => status(i, undefined, down))
+      const order = ReadStrategy.attemptOrder(slaves, proposed)
+      expect(new Set(order).size).toBe(order.length)
+      expect(order.length).toBeGreaterThan(0)
+      const firstDown = order.findIndex((id) => downs[id])
+      if (firstDown !== -1) expect(order.slice(firstDown).every((id) => downs[id])).toBe(true)
+      return true
+    }
+  )
+})

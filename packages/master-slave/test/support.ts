@@ -1,0 +1,92 @@
+import { Cluster } from "@mongo-master-slave/testkit"
+import * as TestCluster from "@mongo-master-slave/testkit/vitest"
+import { type Duration, Effect, Layer } from "effect"
+import type { CommandStartedEvent, Document } from "mongodb"
+import * as Master from "../src/Master.js"
+import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
+import type { Node } from "../src/Node.js"
+import * as Slaves from "../src/Slaves.js"
+
+export { TestCluster }
+
+export interface ConnectionSetup {
+  readonly options?: MasterSlaveConnection.Options
+  readonly slaveUris?: ReadonlyArray<string>
+  readonly attemptTimeout?: Duration.DurationInput
+  readonly masterUri?: string
+}
+
+/** A connection over the test cluster, with command monitoring on every client. */
+export const connectionLayer = (setup: ConnectionSetup = {}) =>
+  Layer.unwrapEffect(
+    Effect.map(Cluster.Cluster, (cluster) =>
+      MasterSlaveConnection.layer(setup.options ?? {}).pipe(
+        Layer.provide(
+          Layer.merge(
+            Master.layer({ uri: setup.masterUri ?? cluster.masterUri, clientOptions: { monitorCommands: true } }),
+            Slaves.layer({
+              uris: setup.slaveUris ?? cluster.slaveUris,
+              attemptTimeout: setup.attemptTimeout ?? "1 second",
+              clientOptions: { monitorCommands: true }
+            })
+          )
+        )
+      )
+    )
+  )
+
+/** The connection, for a test's scope. */
+export const connect = (setup: ConnectionSetup = {}) =>
+  Layer.build(connectionLayer(setup)).pipe(
+    Effect.map(
+      (context) =>
+        context.unsafeMap.get(
+          MasterSlaveConnection.MasterSlaveConnection.key
+        ) as MasterSlaveConnection.MasterSlaveConnection
+    )
+  )
+
+export interface Sent {
+  readonly name: string
+  /** `master`, `slave-0`, ... */
+  readonly node: string
+  readonly command: Document
+}
+
+/** Records every command the connection's clients send, for the test's scope. */
+export const recordCommands = (connection: MasterSlaveConnection.MasterSlaveConnection) =>
+  Effect.gen(function* () {
+    const sent: Array<Sent> = []
+    const nodes: ReadonlyArray<Node> = [connection.master, ...connection.slaves]
+    for (const node of nodes) {
+      const name = node.role === "master" ? "master" : `slave-${node.connectionId}`
+      const listener = (event: CommandStartedEvent) =>
+        sent.push({ name: event.commandName, node: name, command: event.command })
+      yield* Effect.acquireRelease(
+        Effect.sync(() => node.client.on("commandStarted", listener)),
+        () => Effect.sync(() => node.client.off("commandStarted", listener))
+      )
+    }
+    return {
+      all: () => [...sent],
+      named: (name: string) => sent.filter((s) => s.name === name),
+      clear: () => {
+        sent.length = 0
+      }
+    }
+  })
+
+/** A collection with documents written on the master and replicated to every slave. */
+export const seeded = (
+  connection: MasterSlaveConnection.MasterSlaveConnection,
+  prefix: string,
+  documents: ReadonlyArray<Document>
+) =>
+  Effect.gen(function* () {
+    const cluster = yield* Cluster.Cluster
+    const database = yield* connection.database(TestCluster.uniqueDatabaseName(prefix))
+    const collection = yield* database.collection("items")
+    if (documents.length > 0) yield* collection.insertMany(documents)
+    yield* cluster.waitForReplication()
+    return { database, collection }
+  })
