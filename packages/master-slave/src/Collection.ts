@@ -70,6 +70,15 @@ export type Query<I> = Document extends I ? DriverDocument : Filter<I>
 export type Update<I> = (Document extends I ? DriverDocument : UpdateFilter<I>) | ReadonlyArray<Document>
 
 /**
+ * One operation of a `bulkWrite`: the driver's, typed by the stored document
+ * type `I`; any operation document for schemaless collections.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BulkOperation<I> = Document extends I ? DriverDocument : AnyBulkWriteOperation<I & DriverDocument>
+
+/**
  * Options of a read that decodes documents, with an optional schema for this
  * call alone.
  *
@@ -191,7 +200,7 @@ export interface Collection<A = Document, I = Document> extends WriteConcern.Con
   ) => Effect.Effect<Option.Option<A>, WriteFailure | DecodeError>
   /** Operations carry stored (encoded) documents. */
   readonly bulkWrite: (
-    operations: ReadonlyArray<AnyBulkWriteOperation<I & Document>>,
+    operations: ReadonlyArray<BulkOperation<I>>,
     options?: Omit<BulkWriteOptions, Managed>
   ) => Effect.Effect<BulkWriteResult, WriteFailure>
   /** Creates an index; its name. */

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import type * as Equal from "effect/Equal"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { CursorRef } from "./Cursor.js"
 import type { Database } from "./Database.js"
@@ -38,7 +39,7 @@ import type * as WriteConcern from "./WriteConcern.js"
  */
 export interface Options {
   /** The default document schema (PyMongo's `document_class`). Default: any document. */
-  readonly documentSchema?: DocumentSchema<Document, unknown> | DocumentSchema<Document, Document>
+  readonly documentSchema?: Schema.Schema.AnyNoContext
   /** Decode BSON dates as `DateTime.Utc` rather than `Date`. Default `false`. */
   readonly tzAware?: boolean
   /** The order reads try the slaves in. Default: `ReadStrategy.random`. */
@@ -75,8 +76,12 @@ export interface MasterSlaveConnection extends WriteConcern.Control, Equal.Equal
   readonly disconnect: Effect.Effect<void>
   /** The default document schema. */
   readonly documentSchema: Effect.Effect<DocumentSchema<unknown, unknown>>
-  /** Changes the default document schema, for collections made afterwards. */
-  readonly setDocumentSchema: (schema: DocumentSchema<Document, unknown>) => Effect.Effect<void>
+  /**
+   * Changes the default document schema, for collections made afterwards. It
+   * should decode into a document (collections without a schema of their own
+   * are typed as `Document`).
+   */
+  readonly setDocumentSchema: <A extends Document, I>(schema: DocumentSchema<A, I>) => Effect.Effect<void>
   /** Starts a request for the enclosing scope: reads go to the master. */
   readonly startRequest: Effect.Effect<void, never, Scope.Scope>
   /** Runs an effect as a request: reads go to the master. */

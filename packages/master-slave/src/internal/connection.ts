@@ -77,8 +77,8 @@ class Connection implements MasterSlaveConnection {
   get documentSchema() {
     return Ref.get(this.defaultSchema)
   }
-  setDocumentSchema = (schema: Doc.DocumentSchema<Doc.Document, unknown>) =>
-    Ref.set(this.defaultSchema, schema as Doc.DocumentSchema<unknown, unknown>)
+  setDocumentSchema = <A extends Doc.Document, I>(schema: Doc.DocumentSchema<A, I>) =>
+    Ref.set(this.defaultSchema, schema as unknown as Doc.DocumentSchema<unknown, unknown>)
 
   get slaveStatus() {
     return this.health.statuses

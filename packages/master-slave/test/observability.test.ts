@@ -1,0 +1,130 @@
+import { expect, layer } from "@effect/vitest"
+import { Cluster } from "@mongo-master-slave/testkit"
+import { Context, Effect, type Exit, Metric, Option, Tracer } from "effect"
+import * as ReadStrategy from "../src/ReadStrategy.js"
+import { connect, seeded, TestCluster } from "./support.js"
+
+interface Recorded {
+  readonly name: string
+  readonly kind: Tracer.SpanKind
+  readonly attributes: Map<string, unknown>
+  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> | undefined }>
+  ended: boolean
+}
+
+/** A tracer that keeps every span, to look at what the library reports. */
+const recordingTracer = () => {
+  const spans: Array<Recorded> = []
+  let ids = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const recorded: Recorded = { name, kind, attributes: new Map(), events: [], ended: false }
+      spans.push(recorded)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span-${++ids}`,
+        traceId: "trace",
+        parent,
+        context: context ?? Context.empty(),
+        status: { _tag: "Started", startTime },
+        attributes: recorded.attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {
+          recorded.ended = true
+        },
+        attribute: (key, value) => {
+          recorded.attributes.set(key, value)
+        },
+        event: (eventName, _time, attributes) => {
+          recorded.events.push({ name: eventName, attributes })
+        },
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { tracer, spans }
+}
+
+const count = (name: string, node: string) =>
+  Effect.map(Metric.snapshot, (pairs) =>
+    pairs
+      .filter(
+        (pair) => pair.metricKey.name === name && pair.metricKey.tags.some((t) => t.key === "node" && t.value === node)
+      )
+      .reduce((sum, pair) => sum + ((pair.metricState as { count?: number }).count ?? 0), 0)
+  )
+
+layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) => {
+  it.scoped("every operation is a client span with OpenTelemetry database attributes and the node that served it", () =>
+    Effect.gen(function* () {
+      const connection = yield* connect()
+      const { collection, database } = yield* seeded(connection, "spans", [{ _id: 1 }])
+      const { tracer, spans } = recordingTracer()
+      yield* Effect.withTracer(Effect.zip(collection.findOne({ _id: 1 }), collection.insertOne({ _id: 2 })), tracer)
+      const [read, write] = spans
+      expect(read).toMatchObject({ name: "find items", kind: "client", ended: true })
+      expect(Object.fromEntries(read!.attributes)).toMatchObject({
+        "db.system": "mongodb",
+        "db.operation.name": "find",
+        "db.namespace": database.name,
+        "db.collection.name": "items",
+        "db.mongodb.node.role": "slave"
+      })
+      expect(read!.attributes.get("server.address")).toBe("127.0.0.1")
+      expect(write).toMatchObject({ name: "insert items", kind: "client" })
+      expect(Object.fromEntries(write!.attributes)).toMatchObject({
+        "db.mongodb.node": "master",
+        "db.mongodb.node.connection_id": -1,
+        "server.port": Number(connection.master.address.split(":")[1])
+      })
+    })
+  )
+
+  it.scoped("a read that fails over records the slave it passed over, as a span event and a metric", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const connection = yield* connect({
+        attemptTimeout: "500 millis",
+        options: { readStrategy: ReadStrategy.ordered }
+      })
+      const { collection } = yield* seeded(connection, "events", [{ _id: 1 }])
+      yield* cluster.stopSlave(0)
+      yield* Effect.addFinalizer(() => Effect.orDie(cluster.startSlave(0)))
+      const failoversBefore = yield* count("msc_failovers_total", "slave-0")
+      const { tracer, spans } = recordingTracer()
+      expect(yield* Effect.withTracer(collection.findOne({ _id: 1 }), tracer)).toEqual(Option.some({ _id: 1 }))
+      const failover = spans[0]!.events.find((e) => e.name === "failover")
+      expect(failover?.attributes).toMatchObject({ "db.mongodb.node": "slave-0" })
+      expect(spans[0]!.attributes.get("db.mongodb.node")).toBe("slave-1")
+      expect((yield* count("msc_failovers_total", "slave-0")) - failoversBefore).toBe(1)
+    })
+  )
+
+  it.scoped("per-node counters and a latency histogram record what each node served", () =>
+    Effect.gen(function* () {
+      const connection = yield* connect()
+      const { collection } = yield* seeded(connection, "metrics", [{ _id: 1 }])
+      const before = {
+        master: yield* count("msc_operations_total", "master"),
+        slaves: (yield* count("msc_operations_total", "slave-0")) + (yield* count("msc_operations_total", "slave-1")),
+        latency:
+          (yield* count("msc_operation_duration_ms", "slave-0")) +
+          (yield* count("msc_operation_duration_ms", "slave-1"))
+      }
+      for (let i = 0; i < 10; i++) yield* collection.findOne({ _id: 1 })
+      yield* collection.insertOne({ _id: 2 })
+      const slaves =
+        (yield* count("msc_operations_total", "slave-0")) + (yield* count("msc_operations_total", "slave-1"))
+      const latency =
+        (yield* count("msc_operation_duration_ms", "slave-0")) + (yield* count("msc_operation_duration_ms", "slave-1"))
+      expect(slaves - before.slaves).toBe(10)
+      expect(latency - before.latency).toBe(10)
+      expect((yield* count("msc_operations_total", "master")) - before.master).toBe(1)
+    })
+  )
+})
