@@ -14,9 +14,35 @@ import { ConnectionError, CursorNotFound, type NodeRef, NodeUnavailable, ServerE
 // (the driver's retryable-read codes).
 const unavailableCodes = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
 
+// Socket errors the driver sometimes lets through unwrapped, e.g. EPIPE ("This
+// socket has been ended by the other party") when it writes to a connection
+// the node has just closed.
+const socketErrorCodes = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END"
+])
+
+const isSocketError = (error: unknown): boolean =>
+  error instanceof Error &&
+  ((typeof (error as { code?: unknown }).code === "string" &&
+    socketErrorCodes.has((error as unknown as { code: string }).code)) ||
+    isSocketError(error.cause))
+
 /** Whether a driver error means the node is unavailable, so a read may move on to another node. */
 export const isUnavailable = (error: unknown): boolean => {
   if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true
+  if (isSocketError(error)) return true
   // a first connection that failed leaves the client's topology closed until it reconnects
   if (error instanceof MongoTopologyClosedError) return true
   if (
