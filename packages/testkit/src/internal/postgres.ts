@@ -54,6 +54,9 @@ const serverSettings = (port: number): ReadonlyArray<string> =>
     "wal_level=replica",
     "max_wal_senders=16",
     "max_replication_slots=16",
+    // concurrent base backups each force a checkpoint, which could recycle a
+    // WAL segment another backup still streams: keep some
+    "wal_keep_size=256MB",
     "hot_standby=on",
     // keep long reads on a standby from being cancelled by the master's vacuum
     "hot_standby_feedback=on",
