@@ -113,13 +113,14 @@ export const config: Config.Config<{ readonly masterUri: string; readonly slaveU
   })
 
 /**
- * Whether `MSC_MASTER_URI` is set, that is whether to use an external cluster.
+ * Whether `MSC_MASTER_URI` is set (and not empty), that is whether to use an
+ * external cluster.
  *
  * @since 0.1.0
  * @category config
  */
 export const isConfigured: Effect.Effect<boolean> = Config.option(Config.string("MSC_MASTER_URI")).pipe(
-  Effect.map(Option.isSome),
+  Effect.map(Option.exists((uri) => uri.trim().length > 0)),
   Effect.orElseSucceed(() => false)
 )
 

@@ -42,7 +42,8 @@ const clusterUp = (envFile: string) =>
       const onData = (chunk: Buffer) => {
         output += chunk.toString()
         const tempDir = /\(files in ([^)]+)\)/.exec(output)?.[1]
-        if (tempDir !== undefined && /Ctrl-C stops it/.test(output)) {
+        // the URIs (stdout) and the progress (stderr) arrive independently: wait for both
+        if (tempDir !== undefined && /Ctrl-C stops it/.test(output) && /MSC_SLAVE_URIS=.*\n/.test(output)) {
           resume(Effect.succeed({ child, tempDir, exitCode, output: () => output }))
         }
       }
