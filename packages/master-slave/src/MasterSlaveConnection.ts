@@ -30,6 +30,7 @@ import * as internal from "./internal/connection.js"
 import * as Master from "./Master.js"
 import type { Node } from "./Node.js"
 import * as ReadStrategy from "./ReadStrategy.js"
+import * as Request from "./Request.js"
 import * as Slaves from "./Slaves.js"
 import type * as WriteConcern from "./WriteConcern.js"
 
@@ -255,3 +256,20 @@ export const disconnect: Effect.Effect<void, never, MasterSlaveConnection> = Eff
   MasterSlaveConnection,
   (connection) => connection.disconnect
 )
+
+/**
+ * Starts a request for the enclosing scope: until it closes, every read of
+ * this fiber goes to the master (read-your-writes). Fiber-local.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const startRequest: Effect.Effect<void, never, Scope.Scope> = Request.startRequest
+
+/**
+ * Runs an effect as a request: every read inside goes to the master.
+ *
+ * @since 0.1.0
+ * @category requests
+ */
+export const inRequest: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Request.inRequest

@@ -14,12 +14,25 @@ import type * as MetricState from "effect/MetricState"
 import type { Node } from "./Node.js"
 
 /**
+ * The names the metrics are registered under.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const names = {
+  operations: "msc_operations_total",
+  failovers: "msc_failovers_total",
+  errors: "msc_errors_total",
+  latency: "msc_operation_duration_ms"
+} as const
+
+/**
  * Operations served by a node, whatever their outcome.
  *
  * @since 0.1.0
  * @category metrics
  */
-export const operations: Metric.Metric.Counter<number> = Metric.counter("msc_operations_total", {
+export const operations: Metric.Metric.Counter<number> = Metric.counter(names.operations, {
   description: "operations sent to a node"
 })
 
@@ -30,7 +43,7 @@ export const operations: Metric.Metric.Counter<number> = Metric.counter("msc_ope
  * @since 0.1.0
  * @category metrics
  */
-export const failovers: Metric.Metric.Counter<number> = Metric.counter("msc_failovers_total", {
+export const failovers: Metric.Metric.Counter<number> = Metric.counter(names.failovers, {
   description: "reads that moved on from an unavailable slave"
 })
 
@@ -40,7 +53,7 @@ export const failovers: Metric.Metric.Counter<number> = Metric.counter("msc_fail
  * @since 0.1.0
  * @category metrics
  */
-export const errors: Metric.Metric.Counter<number> = Metric.counter("msc_errors_total", {
+export const errors: Metric.Metric.Counter<number> = Metric.counter(names.errors, {
   description: "operations that failed on a node"
 })
 
@@ -52,7 +65,7 @@ export const errors: Metric.Metric.Counter<number> = Metric.counter("msc_errors_
  */
 export const latency: Metric.Metric<MetricKeyType.MetricKeyType.Histogram, number, MetricState.MetricState.Histogram> =
   Metric.histogram(
-    "msc_operation_duration_ms",
+    names.latency,
     MetricBoundaries.fromIterable([0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000]),
     "time an operation took on a node, in milliseconds"
   )

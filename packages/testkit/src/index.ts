@@ -31,6 +31,13 @@ export * as FaultProxy from "./FaultProxy.js"
 export * as LocalCluster from "./LocalCluster.js"
 
 /**
+ * Running a program as the process's main fiber, stopped cleanly by Ctrl-C.
+ *
+ * @since 0.1.0
+ */
+export * as Main from "./Main.js"
+
+/**
  * The parts a local cluster is built from, and their installation.
  *
  * @since 0.1.0

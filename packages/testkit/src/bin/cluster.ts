@@ -10,8 +10,8 @@ import * as Fs from "node:fs"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as ExternalCluster from "../ExternalCluster.js"
-import { runMain } from "../internal/runMain.js"
 import * as LocalCluster from "../LocalCluster.js"
+import { runMain } from "../Main.js"
 import * as Parts from "../Parts.js"
 
 class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {

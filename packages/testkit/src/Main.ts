@@ -1,3 +1,8 @@
+/**
+ * Running a program as a process's main fiber.
+ *
+ * @since 0.1.0
+ */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -6,7 +11,10 @@ import * as Fiber from "effect/Fiber"
 /**
  * Runs a program as the process's main fiber: SIGINT and SIGTERM interrupt it
  * (so every scope closes and every child process is stopped), a failure is
- * printed as its message and exits 1.
+ * printed as its message and exits 1, success exits 0.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const runMain = <E>(program: Effect.Effect<void, E>): void => {
   const fiber = Effect.runFork(program)
