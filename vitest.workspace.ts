@@ -1,3 +1,3 @@
 import { defineWorkspace } from "vitest/config"
 
-export default defineWorkspace(["packages/master-slave", "packages/testkit"])
+export default defineWorkspace(["packages/master-slave", "packages/testkit", "packages/examples", "test"])

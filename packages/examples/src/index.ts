@@ -1,6 +1,9 @@
 /**
- * The demo program: a tour of mongo-master-slave on a real cluster.
+ * `npm run demo`: a tour of mongo-master-slave on a real local cluster.
  *
  * @since 0.1.0
  */
-console.log("The demo is not yet available.")
+import { Main } from "@mongo-master-slave/testkit"
+import { main } from "./demo/index.js"
+
+Main.runMain(main)
