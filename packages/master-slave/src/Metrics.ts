@@ -9,7 +9,6 @@
 import * as Metric from "effect/Metric"
 import * as MetricBoundaries from "effect/MetricBoundaries"
 import type * as MetricKeyType from "effect/MetricKeyType"
-import * as MetricLabel from "effect/MetricLabel"
 import type * as MetricState from "effect/MetricState"
 import type { Node } from "./Node.js"
 
@@ -77,25 +76,3 @@ export const latency: Metric.Metric<MetricKeyType.MetricKeyType.Histogram, numbe
  * @category utils
  */
 export const nodeTag = (node: Node): string => (node.role === "master" ? "master" : `slave-${node.connectionId}`)
-
-/** @internal the metrics of one node, tagged once */
-export interface NodeMetrics {
-  readonly operations: Metric.Metric.Counter<number>
-  readonly failovers: Metric.Metric.Counter<number>
-  readonly errors: Metric.Metric.Counter<number>
-  readonly latency: typeof latency
-}
-
-const labels = (tags: Record<string, string>) => Object.entries(tags).map(([k, v]) => MetricLabel.make(k, v))
-
-/** @internal */
-export const forNode = (node: Node): NodeMetrics => {
-  const tags = { node: nodeTag(node), role: node.role }
-  const tag = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>) => Metric.taggedWithLabels(metric, labels(tags))
-  return {
-    operations: tag(operations),
-    failovers: tag(failovers),
-    errors: tag(errors),
-    latency: tag(latency)
-  }
-}

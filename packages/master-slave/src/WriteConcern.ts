@@ -200,7 +200,12 @@ export interface Control {
 export const makeControl = (initial: State): Effect.Effect<Control> =>
   Effect.map(Ref.make(initial), (ref) => controlOf(ref))
 
-/** @internal */
+/**
+ * Write-concern controls over a `Ref` of your own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const controlOf = (ref: Ref.Ref<State>): Control => ({
   safe: Effect.map(Ref.get(ref), (state) => state.safe),
   setSafe: (safe) => Ref.update(ref, (state) => ({ ...state, safe })),

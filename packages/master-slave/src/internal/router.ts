@@ -13,6 +13,7 @@ import { currentRequest } from "../Request.js"
 import type { Operation } from "./driver.js"
 import { firstAvailable } from "./failover.js"
 import type { Health } from "./health.js"
+import * as NodeMetrics from "./metrics.js"
 import { ensureConnected, noteFailure } from "./node.js"
 
 /** An operation's work on one node. */
@@ -84,7 +85,9 @@ const nodeAttributes = (node: Node) => {
 export const make = (options: RouterOptions): Router => {
   const { master, slaves, health, strategy } = options
   let closed = false
-  const metrics = new Map<Node, Metrics.NodeMetrics>([master, ...slaves].map((node) => [node, Metrics.forNode(node)]))
+  const metrics = new Map<Node, NodeMetrics.NodeMetrics>(
+    [master, ...slaves].map((node) => [node, NodeMetrics.forNode(node)])
+  )
   const attributes = new Map([master, ...slaves].map((node) => [node, nodeAttributes(node)]))
 
   const onNode = <A, E extends { readonly _tag: string }>(
