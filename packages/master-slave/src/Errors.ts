@@ -18,6 +18,9 @@ export interface NodeRef {
   readonly address: string
 }
 
+const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
+  path.length === 0 ? "the document" : `field ${path.map(String).join(".")}`
+
 const nodeName = (node: NodeRef): string =>
   node.connectionId === -1 ? `the master (${node.address})` : `slave ${node.connectionId} (${node.address})`
 
@@ -159,8 +162,7 @@ export class DecodeError extends Data.TaggedError("DecodeError")<{
   readonly reason: string
 }> {
   override get message(): string {
-    const field = this.path.length === 0 ? "the document" : `field ${this.path.map(String).join(".")}`
-    return `a document of ${this.namespace} does not match its schema at ${field}: ${this.reason}`
+    return `a document of ${this.namespace} does not match its schema at ${fieldName(this.path)}: ${this.reason}`
   }
 }
 
@@ -176,8 +178,7 @@ export class EncodeError extends Data.TaggedError("EncodeError")<{
   readonly reason: string
 }> {
   override get message(): string {
-    const field = this.path.length === 0 ? "the document" : `field ${this.path.map(String).join(".")}`
-    return `a document for ${this.namespace} does not match its schema at ${field}: ${this.reason}`
+    return `a document for ${this.namespace} does not match its schema at ${fieldName(this.path)}: ${this.reason}`
   }
 }
 

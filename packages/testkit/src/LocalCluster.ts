@@ -211,26 +211,31 @@ export const make = (
         timeout
       })
 
-    // A slave's FerretDB gets a scope of its own so it can be restarted alone.
+    // A slave's processes live in a scope of their own so the slave can be
+    // stopped alone, and its FerretDB in a scope within it so it can be
+    // restarted alone; a start that fails closes what it had started.
+    const inChildScope = <A, E>(parent: Scope.Scope, start: (scope: Scope.CloseableScope) => Effect.Effect<A, E>) =>
+      Effect.flatMap(Scope.fork(parent, ExecutionStrategy.sequential), (scope) =>
+        start(scope).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+      )
+
     const startSlaveFerretdb = (n: NodeInfo, parent: Scope.Scope) =>
-      Effect.gen(function* () {
-        const scope = yield* Scope.fork(parent, ExecutionStrategy.sequential)
-        return yield* Effect.gen(function* () {
+      inChildScope(parent, (scope) =>
+        Effect.gen(function* () {
           const catalog = yield* Postgres.catalogDigest(n.postgresPort)
           const process = yield* serveFerretdb(n).pipe(Scope.extend(scope))
           return { scope, daemon: process, catalog } satisfies FerretdbProcess
-        }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
-      })
+        })
+      )
 
     const startSlaveNode = (n: NodeInfo) =>
-      Effect.gen(function* () {
-        const scope = yield* Scope.fork(clusterScope, ExecutionStrategy.sequential)
-        return yield* Effect.gen(function* () {
+      inChildScope(clusterScope, (scope) =>
+        Effect.gen(function* () {
           const postgres = yield* servePostgres(n).pipe(Scope.extend(scope))
           const ferretdb = yield* startSlaveFerretdb(n, scope)
           return { scope, postgres, ferretdb } satisfies RunningSlave
-        }).pipe(Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
-      })
+        })
+      )
 
     yield* progress("initialising the PostgreSQL primary")
     yield* Postgres.initPrimary(parts.postgresBin, master.dataDir, runAs)

@@ -17,26 +17,26 @@ interface Running {
   readonly output: () => string
 }
 
-/** `cluster up` in a child process, run by node itself so signals reach it directly. */
+/** The CLI in a child process, run by node itself so signals reach it directly. */
+const cli = (...args: ReadonlyArray<string>) =>
+  spawn(
+    process.execPath,
+    [
+      "--conditions=@mongo-master-slave/source",
+      "--import",
+      "tsx",
+      "packages/testkit/src/bin/cluster.ts",
+      "--",
+      ...args
+    ],
+    { cwd: repo, stdio: ["ignore", "pipe", "pipe"] }
+  )
+
+/** `cluster up` in a child process, until it says it is up. */
 const clusterUp = (envFile: string) =>
   Effect.acquireRelease(
     Effect.async<Running, Error>((resume) => {
-      const child = spawn(
-        process.execPath,
-        [
-          "--conditions=@mongo-master-slave/source",
-          "--import",
-          "tsx",
-          "packages/testkit/src/bin/cluster.ts",
-          "--",
-          "up",
-          "--slaves",
-          "1",
-          "--env-file",
-          envFile
-        ],
-        { cwd: repo, stdio: ["ignore", "pipe", "pipe"] }
-      )
+      const child = cli("up", "--slaves", "1", "--env-file", envFile)
       let output = ""
       const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
       const onData = (chunk: Buffer) => {
@@ -106,20 +106,7 @@ describe("pnpm cluster up", () => {
   it.live("rejects a bad option with the usage and exit code 1", () =>
     Effect.gen(function* () {
       const result = yield* Effect.async<{ code: number | null; output: string }>((resume) => {
-        const child = spawn(
-          process.execPath,
-          [
-            "--conditions=@mongo-master-slave/source",
-            "--import",
-            "tsx",
-            "packages/testkit/src/bin/cluster.ts",
-            "--",
-            "up",
-            "--slaves",
-            "nine"
-          ],
-          { cwd: repo, stdio: ["ignore", "pipe", "pipe"] }
-        )
+        const child = cli("up", "--slaves", "nine")
         let output = ""
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
         child.once("exit", (code) => resume(Effect.succeed({ code, output })))
