@@ -108,6 +108,9 @@ export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slav
               new MongoClient(uri.uri, {
                 ...(uri.hosts.length === 1 && !uri.isSrv ? { directConnection: true } : {}),
                 readPreference: "secondaryPreferred",
+                // the library fails over to another slave itself; a driver retry
+                // would wait for this slave for a whole attempt timeout first
+                retryReads: false,
                 serverSelectionTimeoutMS: attemptTimeout,
                 connectTimeoutMS: attemptTimeout,
                 socketTimeoutMS: attemptTimeout,

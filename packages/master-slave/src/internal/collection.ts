@@ -10,7 +10,7 @@ import { type DecodeError, EncodeError } from "../Errors.js"
 import type { Node } from "../Node.js"
 import * as WriteConcern from "../WriteConcern.js"
 import * as Cursor from "./cursor.js"
-import { collectionOperation, readCall, writeCall } from "./driver.js"
+import { collectionOperations, readCall, writeCall } from "./driver.js"
 import type { Router } from "./router.js"
 
 /** What every collection of a connection shares. */
@@ -52,6 +52,7 @@ export const make = <A, I>(
 ): Collection<A, I> => {
   const { router, tzAware } = context
   const namespace = `${databaseName}.${name}`
+  const operationOf = collectionOperations(databaseName, name)
   const handles = new Map<Node, DriverCollection<DriverDocument>>()
   const handle = (node: Node) => {
     let collection = handles.get(node)
@@ -65,10 +66,11 @@ export const make = <A, I>(
   const schemaOf = (options: object | undefined) =>
     ((options as { schema?: Doc.DocumentSchema<unknown, unknown> } | undefined)?.schema ??
       schema) as Doc.DocumentSchema<unknown, unknown>
-  const decoder = (options: object | undefined) => {
-    const chosen = schemaOf(options)
-    return (raw: unknown) => Doc.decode(chosen, namespace, tzAware, raw)
-  }
+  const decodeWith = (chosen: Doc.DocumentSchema<unknown, unknown>) => (raw: unknown) =>
+    Doc.decode(chosen, namespace, tzAware, raw)
+  const decodeDefault = decodeWith(schema as Doc.DocumentSchema<unknown, unknown>)
+  const decoder = (options: object | undefined) =>
+    (options as { schema?: unknown } | undefined)?.schema === undefined ? decodeDefault : decodeWith(schemaOf(options))
   const encodeOne = (document: A) => Doc.encode(schema, namespace, document)
   const encodeMany = (documents: Iterable<A>): Either.Either<Array<Record<string, unknown>>, EncodeError> => {
     const out: Array<Record<string, unknown>> = []
@@ -84,40 +86,33 @@ export const make = <A, I>(
     return Either.right(out)
   }
 
-  const read = <R>(
-    operationName: string,
-    f: (collection: DriverCollection<DriverDocument>, signal: AbortSignal) => Promise<R>
-  ) => {
-    const operation = collectionOperation(operationName, databaseName, name, false)
-    return router.read(operation, (node) => readCall(node, operation, (signal) => f(handle(node), signal)))
+  const read = <R>(operationName: string, f: (collection: DriverCollection<DriverDocument>) => Promise<R>) => {
+    const operation = operationOf(operationName, false)
+    return router.read(operation, (node, deadline) => readCall(node, operation, () => f(handle(node)), { deadline }))
   }
 
   const write = <R>(
     operationName: string,
-    f: (
-      collection: DriverCollection<DriverDocument>,
-      writeConcern: WriteConcernSettings | undefined,
-      signal: AbortSignal
-    ) => Promise<R>
+    f: (collection: DriverCollection<DriverDocument>, writeConcern: WriteConcernSettings | undefined) => Promise<R>
   ) => {
-    const operation = collectionOperation(operationName, databaseName, name, true)
+    const operation = operationOf(operationName, true)
     return Effect.flatMap(control.state, (state) => {
       const writeConcern = WriteConcern.toDriver(state)
-      return router.onMaster(operation, (node) =>
-        writeCall(node, operation, (signal) => f(handle(node), writeConcern, signal))
-      )
+      return router.onMaster(operation, (node) => writeCall(node, operation, () => f(handle(node), writeConcern)))
     })
   }
 
   const decodeFound =
     <B>(decode: (raw: unknown) => Either.Either<B, DecodeError>) =>
-    (raw: unknown) =>
-      raw === null || raw === undefined
-        ? Effect.succeed(Option.none<B>())
-        : Either.match(decode(raw), { onLeft: Effect.fail, onRight: (value) => Effect.succeed(Option.some(value)) })
+    (raw: unknown): Effect.Effect<Option.Option<B>, DecodeError> => {
+      if (raw === null || raw === undefined) return Effect.succeed(Option.none<B>())
+      const decoded = decode(raw)
+      return Either.isRight(decoded) ? Effect.succeed(Option.some(decoded.right)) : Effect.fail(decoded.left)
+    }
+  const decodeFoundDefault = decodeFound(decodeDefault)
 
   const findCursor = (filter?: object, options?: object) => {
-    const operation = collectionOperation("find", databaseName, name, false)
+    const operation = operationOf("find", false)
     return Cursor.open({
       router,
       operation,
@@ -133,7 +128,7 @@ export const make = <A, I>(
       const driverOptions = onMaster ? withWriteConcern(clean(options), WriteConcern.toDriver(state)) : clean(options)
       return Cursor.open({
         router,
-        operation: collectionOperation("aggregate", databaseName, name, onMaster),
+        operation: operationOf("aggregate", onMaster),
         onMaster,
         create: (node) =>
           handle(node).aggregate(toDriver([...pipeline]) as unknown as Array<DriverDocument>, driverOptions),
@@ -146,8 +141,8 @@ export const make = <A, I>(
     f: (collection: DriverCollection<DriverDocument>, options: Record<string, unknown>) => Promise<unknown>,
     options?: object
   ) =>
-    write(operationName, (collection, writeConcern, signal) =>
-      f(collection, { ...withWriteConcern(clean(options), writeConcern), includeResultMetadata: false, signal })
+    write(operationName, (collection, writeConcern) =>
+      f(collection, { ...withWriteConcern(clean(options), writeConcern), includeResultMetadata: false })
     ).pipe(Effect.flatMap(decodeFound(decoder(undefined))))
 
   const collection: Collection<A, I> = {
@@ -165,17 +160,19 @@ export const make = <A, I>(
     >["find"],
     findCursor: findCursor as Collection<A, I>["findCursor"],
     findOne: ((filter?: object, options?: object) =>
-      read("find", (c, signal) => c.findOne(toDriver(filter ?? {}), { ...clean(options), signal })).pipe(
-        Effect.flatMap(decodeFound(decoder(options)))
+      read("find", (c) => c.findOne(toDriver(filter ?? {}), clean(options))).pipe(
+        Effect.flatMap(
+          (options as { schema?: unknown } | undefined)?.schema === undefined
+            ? decodeFoundDefault
+            : decodeFound(decoder(options))
+        )
       )) as Collection<A, I>["findOne"],
-    countDocuments: (filter, options) =>
-      read("count", (c, signal) => c.countDocuments(toDriver(filter ?? {}), { ...clean(options), signal })),
-    estimatedDocumentCount: (options) =>
-      read("count", (c, signal) => c.estimatedDocumentCount({ ...clean(options), signal } as object)),
+    countDocuments: (filter, options) => read("count", (c) => c.countDocuments(toDriver(filter ?? {}), clean(options))),
+    estimatedDocumentCount: (options) => read("count", (c) => c.estimatedDocumentCount(clean(options))),
     distinct: (key, filter, options) =>
-      read("distinct", (c, signal) =>
-        c.distinct(key, toDriver(filter ?? {}), { ...clean(options), signal } as object)
-      ).pipe(Effect.map((values) => (tzAware ? (Doc.datesToDateTimes(values) as ReadonlyArray<unknown>) : values))),
+      read("distinct", (c) => c.distinct(key, toDriver(filter ?? {}), clean(options))).pipe(
+        Effect.map((values) => (tzAware ? (Doc.datesToDateTimes(values) as ReadonlyArray<unknown>) : values))
+      ),
     aggregate: ((pipeline: ReadonlyArray<DriverDocument>, options?: object) =>
       Stream.unwrapScoped(Effect.map(aggregateCursor(pipeline, options), (cursor) => cursor.stream))) as Collection<
       A,
@@ -185,46 +182,33 @@ export const make = <A, I>(
 
     insertOne: (document, options) =>
       Effect.flatMap(encodeOne(document), (encoded) =>
-        write("insert", (c, writeConcern, signal) =>
-          c.insertOne(encoded, { ...withWriteConcern(clean(options), writeConcern), signal } as object)
-        )
+        write("insert", (c, writeConcern) => c.insertOne(encoded, withWriteConcern(clean(options), writeConcern)))
       ),
     insertMany: (documents, options) =>
       Effect.flatMap(encodeMany(documents), (encoded) =>
-        write("insert", (c, writeConcern, signal) =>
-          c.insertMany(encoded, { ...withWriteConcern(clean(options), writeConcern), signal } as object)
-        )
+        write("insert", (c, writeConcern) => c.insertMany(encoded, withWriteConcern(clean(options), writeConcern)))
       ),
     updateOne: (filter, update, options) =>
-      write("update", (c, writeConcern, signal) =>
-        c.updateOne(toDriver(filter), toDriver(update), {
-          ...withWriteConcern(clean(options), writeConcern),
-          signal
-        } as object)
+      write("update", (c, writeConcern) =>
+        c.updateOne(toDriver(filter), toDriver(update), withWriteConcern(clean(options), writeConcern))
       ),
     updateMany: (filter, update, options) =>
-      write("update", (c, writeConcern, signal) =>
-        c.updateMany(toDriver(filter), toDriver(update), {
-          ...withWriteConcern(clean(options), writeConcern),
-          signal
-        } as object)
+      write("update", (c, writeConcern) =>
+        c.updateMany(toDriver(filter), toDriver(update), withWriteConcern(clean(options), writeConcern))
       ),
     replaceOne: (filter, replacement, options) =>
       Effect.flatMap(encodeOne(replacement), (encoded) =>
-        write("update", (c, writeConcern, signal) =>
-          c.replaceOne(toDriver(filter), encoded, {
-            ...withWriteConcern(clean(options), writeConcern),
-            signal
-          } as object)
+        write("update", (c, writeConcern) =>
+          c.replaceOne(toDriver(filter), encoded, withWriteConcern(clean(options), writeConcern))
         )
       ),
     deleteOne: (filter, options) =>
-      write("delete", (c, writeConcern, signal) =>
-        c.deleteOne(toDriver(filter), { ...withWriteConcern(clean(options), writeConcern), signal } as object)
+      write("delete", (c, writeConcern) =>
+        c.deleteOne(toDriver(filter), withWriteConcern(clean(options), writeConcern))
       ),
     deleteMany: (filter, options) =>
-      write("delete", (c, writeConcern, signal) =>
-        c.deleteMany(toDriver(filter), { ...withWriteConcern(clean(options), writeConcern), signal } as object)
+      write("delete", (c, writeConcern) =>
+        c.deleteMany(toDriver(filter), withWriteConcern(clean(options), writeConcern))
       ),
     findOneAndUpdate: (filter, update, options) =>
       findOneAnd(
@@ -242,26 +226,19 @@ export const make = <A, I>(
         never
       >,
     bulkWrite: (operations, options) =>
-      write("bulkWrite", (c, writeConcern, signal) =>
+      write("bulkWrite", (c, writeConcern) =>
         c.bulkWrite(
           toDriver([...operations]) as unknown as Array<never>,
-          {
-            ...withWriteConcern(clean(options), writeConcern),
-            signal
-          } as object
+          withWriteConcern(clean(options), writeConcern)
         )
       ),
     createIndex: (index, options) =>
-      write("createIndexes", (c, writeConcern, signal) =>
-        c.createIndex(index, { ...withWriteConcern(clean(options), writeConcern), signal } as object)
-      ),
+      write("createIndexes", (c, writeConcern) => c.createIndex(index, withWriteConcern(clean(options), writeConcern))),
     dropIndex: (indexName) =>
-      write("dropIndexes", (c, writeConcern, signal) =>
-        c.dropIndex(indexName, { ...withWriteConcern({}, writeConcern), signal } as object)
-      ).pipe(Effect.asVoid),
-    drop: write("drop", (c, writeConcern, signal) =>
-      c.drop({ ...withWriteConcern({}, writeConcern), signal } as object)
-    )
+      write("dropIndexes", (c, writeConcern) => c.dropIndex(indexName, withWriteConcern({}, writeConcern))).pipe(
+        Effect.asVoid
+      ),
+    drop: write("drop", (c, writeConcern) => c.drop(withWriteConcern({}, writeConcern)))
   }
   return collection
 }

@@ -6,7 +6,7 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { Long } from "mongodb"
+import { Long, type ServerDescriptionChangedEvent } from "mongodb"
 import type { CursorRef } from "../Cursor.js"
 import type { Database } from "../Database.js"
 import * as Doc from "../Document.js"
@@ -98,11 +98,11 @@ class Connection implements MasterSlaveConnection {
     const operation = databaseOperation("listDatabases", "admin", false)
     return this.router
       .onMaster(operation, (node) =>
-        commandCall(node, operation, (signal) =>
+        commandCall(node, operation, () =>
           node.client
             .db("admin")
             .admin()
-            .listDatabases({ nameOnly: true, signal } as object)
+            .listDatabases({ nameOnly: true } as object)
         )
       )
       .pipe(Effect.map((result) => result.databases.map((database) => database.name).sort()))
@@ -113,7 +113,7 @@ class Connection implements MasterSlaveConnection {
       const name = yield* Name.databaseName(typeof nameOrDatabase === "string" ? nameOrDatabase : nameOrDatabase.name)
       const operation = databaseOperation("dropDatabase", name, false)
       yield* this.router.onMaster(operation, (node) =>
-        commandCall(node, operation, (signal) => node.client.db(name).command({ dropDatabase: 1 }, { signal }))
+        commandCall(node, operation, () => node.client.db(name).command({ dropDatabase: 1 }))
       )
     })
 
@@ -143,8 +143,8 @@ class Connection implements MasterSlaveConnection {
       const [database, collection] = [namespace.slice(0, dot), namespace.slice(dot + 1)]
       const operation = collectionOperation("killCursors", database, collection, false)
       yield* this.router.onNode(node, operation, (n) =>
-        commandCall(n, operation, (signal) =>
-          n.client.db(database).command({ killCursors: collection, cursors: [Long.fromBigInt(cursorId)] }, { signal })
+        commandCall(n, operation, () =>
+          n.client.db(database).command({ killCursors: collection, cursors: [Long.fromBigInt(cursorId)] })
         )
       )
     })
@@ -205,9 +205,7 @@ const probeDownSlaves = (
     const operation = databaseOperation("ping", "admin", false)
     const started = performance.now()
     return ensureConnected(slave).pipe(
-      Effect.zipRight(
-        commandCall(slave, operation, (signal) => slave.client.db("admin").command({ ping: 1 }, { signal }))
-      ),
+      Effect.zipRight(commandCall(slave, operation, () => slave.client.db("admin").command({ ping: 1 }))),
       Effect.timeout(attemptTimeoutMillis),
       Effect.zipRight(Effect.suspend(() => health.succeeded(slave.connectionId, performance.now() - started))),
       Effect.ignore
@@ -232,19 +230,24 @@ export const make = (
       }
     }
     const health = Health.make(slaves.nodes)
-    // the driver's heartbeats tell a slave's state before any read has to
+    // The driver tells a slave's state before any read has to: its heartbeats,
+    // and the moment an operation's network error makes it mark the server Unknown.
     for (const slave of slaves.nodes) {
       const down = () => health.unsafeMark(slave.connectionId, false)
       const up = () => health.unsafeMark(slave.connectionId, true)
+      const changed = (event: ServerDescriptionChangedEvent) =>
+        health.unsafeMark(slave.connectionId, event.newDescription.type !== "Unknown")
       yield* Effect.acquireRelease(
         Effect.sync(() => {
           slave.client.on("serverHeartbeatFailed", down)
           slave.client.on("serverHeartbeatSucceeded", up)
+          slave.client.on("serverDescriptionChanged", changed)
         }),
         () =>
           Effect.sync(() => {
             slave.client.off("serverHeartbeatFailed", down)
             slave.client.off("serverHeartbeatSucceeded", up)
+            slave.client.off("serverDescriptionChanged", changed)
           })
       )
     }

@@ -6,22 +6,12 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AbstractCursor } from "mongodb"
 import type { Cursor } from "../Cursor.js"
-import { type DecodeError, NodeUnavailable, type ReadError } from "../Errors.js"
+import type { DecodeError, ReadError } from "../Errors.js"
 import type { Node } from "../Node.js"
-import { type Operation, readCall } from "./driver.js"
+import { type Deadline, type Operation, readCall } from "./driver.js"
 import type { Router } from "./router.js"
 
 const idOf = (cursor: AbstractCursor): bigint => (cursor.id === undefined ? 0n : BigInt(cursor.id.toString()))
-
-const withRoundTripTimeout = <A, E>(router: Router, node: Node, effect: Effect.Effect<A, E>) =>
-  Option.match(router.roundTripTimeout(node), {
-    onNone: () => effect,
-    onSome: (millis) =>
-      Effect.timeoutFail(effect, {
-        duration: millis,
-        onTimeout: () => new NodeUnavailable({ node, reason: `no batch within ${millis} ms` })
-      })
-  })
 
 /**
  * Opens a cursor for the scope: the first batch is fetched by a routed read
@@ -39,18 +29,17 @@ export const open = <A>(options: {
   Effect.gen(function* () {
     const { router, operation } = options
     const scope = yield* Effect.scope
-    const firstBatch = (node: Node) =>
+    const firstBatch = (node: Node, deadline: Deadline | undefined) =>
       Effect.gen(function* () {
         const cursor = options.create(node)
         yield* Scope.addFinalizer(
           scope,
           Effect.promise(() => cursor.close())
         )
-        yield* readCall(node, operation, (signal) => {
+        yield* readCall(node, operation, () => cursor.hasNext(), {
+          deadline,
           // an abandoned attempt (timeout, interruption) closes its cursor
-          const onAbort = () => void cursor.close()
-          signal.addEventListener("abort", onAbort, { once: true })
-          return cursor.hasNext().finally(() => signal.removeEventListener("abort", onAbort))
+          onAbandon: () => void cursor.close()
         })
         return { node, cursor }
       })
@@ -72,13 +61,7 @@ export const open = <A>(options: {
     })
 
     const nextBatch = router
-      .onNode(node, getMore, () =>
-        withRoundTripTimeout(
-          router,
-          node,
-          readCall(node, getMore, () => cursor.hasNext(), cursorId)
-        )
-      )
+      .onNode(node, getMore, (_, deadline) => readCall(node, getMore, () => cursor.hasNext(), { cursorId, deadline }))
       .pipe(
         Effect.mapError((error): Option.Option<ReadError> => Option.some(error)),
         Effect.flatMap((more) => (more ? buffered : Effect.fail(Option.none())))

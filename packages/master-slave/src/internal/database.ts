@@ -33,7 +33,7 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
     const command = (operationName: string, body: DriverDocument) => {
       const operation = databaseOperation(operationName, name, false)
       return router.onMaster(operation, (node) =>
-        commandCall(node, operation, (signal) => node.client.db(name).command(body, { signal }))
+        commandCall(node, operation, () => node.client.db(name).command(body))
       )
     }
 
@@ -51,11 +51,10 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
         const operation = collectionOperation("create", name, valid, true)
         yield* router
           .onMaster(operation, (node) =>
-            writeCall(node, operation, (signal) =>
+            writeCall(node, operation, () =>
               node.client.db(name).createCollection(valid, {
                 ...rest,
-                ...(writeConcern === undefined ? {} : { writeConcern }),
-                signal
+                ...(writeConcern === undefined ? {} : { writeConcern })
               } as object)
             )
           )
@@ -76,8 +75,8 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
       listCollectionNames: (() => {
         const operation = databaseOperation("listCollections", name, false)
         return router.onMaster(operation, (node) =>
-          commandCall(node, operation, (signal) =>
-            node.client.db(name).listCollections({}, { nameOnly: true, signal }).toArray()
+          commandCall(node, operation, () =>
+            node.client.db(name).listCollections({}, { nameOnly: true }).toArray()
           ).pipe(Effect.map((collections) => collections.map((c) => c.name).sort()))
         )
       })(),

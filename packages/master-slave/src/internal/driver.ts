@@ -80,6 +80,20 @@ export const collectionOperation = (name: string, database: string, collection: 
   write
 })
 
+/** The operations of one collection, each made once. */
+export const collectionOperations = (database: string, collection: string) => {
+  const made = new Map<string, Operation>()
+  return (name: string, write: boolean): Operation => {
+    const key = write ? `w:${name}` : name
+    let operation = made.get(key)
+    if (operation === undefined) {
+      operation = collectionOperation(name, database, collection, write)
+      made.set(key, operation)
+    }
+    return operation
+  }
+}
+
 /** An operation on a database (a command, ...). */
 export const databaseOperation = (name: string, database: string, write: boolean): Operation => ({
   name,
@@ -157,30 +171,99 @@ export const mapWriteError = (node: NodeRef, operation: Operation, error: unknow
 }
 
 /**
- * Runs a driver call of a read. Interrupting the effect aborts the call
- * through its AbortSignal: the driver closes the connection it was using, so
- * an abandoned attempt on a hung node leaves nothing behind.
+ * A time limit for one attempt on one node: the moment (on the
+ * `performance.now()` clock) by which it must have answered, and the timeout
+ * it came from, for the error message.
+ */
+export interface Deadline {
+  readonly at: number
+  readonly timeoutMillis: number
+}
+
+/** The deadline of an attempt starting now. */
+export const deadlineIn = (timeoutMillis: number): Deadline => ({
+  at: performance.now() + timeoutMillis,
+  timeoutMillis
+})
+
+const timedOut = (node: NodeRef, deadline: Deadline) =>
+  new NodeUnavailable({ node, reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)` })
+
+/**
+ * Runs a driver call of a read.
+ *
+ * No AbortSignal reaches the driver: a signal costs an AbortController and
+ * the driver's abort listeners on every operation, the most expensive part of
+ * a routed read. Instead, with a deadline, a timer ends the effect as
+ * `NodeUnavailable` when the deadline passes, and `onAbandon` (closing a
+ * cursor, ...) runs when the call is given up — on that timeout or on
+ * interruption. The driver call itself then finishes in the background,
+ * bounded by the slave client's socket timeout.
  */
 export const readCall = <A>(
   node: NodeRef,
   operation: Operation,
-  f: (signal: AbortSignal) => Promise<A>,
-  cursorId?: bigint
-): Effect.Effect<A, ReadCallError> =>
-  Effect.tryPromise({ try: f, catch: (error) => mapReadError(node, operation, error, cursorId) })
+  f: () => Promise<A>,
+  options: {
+    readonly cursorId?: bigint | undefined
+    readonly deadline?: Deadline | undefined
+    readonly onAbandon?: (() => void) | undefined
+  } = {}
+): Effect.Effect<A, ReadCallError> => {
+  const { deadline, cursorId, onAbandon } = options
+  if (deadline === undefined) {
+    return Effect.tryPromise({ try: () => f(), catch: (error) => mapReadError(node, operation, error, cursorId) })
+  }
+  return Effect.async<A, ReadCallError>((resume) => {
+    let settled = false
+    const timer = setTimeout(
+      () => {
+        if (settled) return
+        settled = true
+        onAbandon?.()
+        resume(Effect.fail(timedOut(node, deadline)))
+      },
+      Math.max(0, deadline.at - performance.now())
+    )
+    f().then(
+      (value) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.succeed(value))
+      },
+      (error) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.fail(mapReadError(node, operation, error, cursorId)))
+      }
+    )
+    return Effect.sync(() => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      onAbandon?.()
+    })
+  })
+}
 
-/** Runs a driver call of a write or a command (see `readCall`). */
+/**
+ * Runs a driver call of a write or a command. An interrupted write is not
+ * aborted: it may already have reached the master, and aborting would not
+ * undo it.
+ */
 export const writeCall = <A>(
   node: NodeRef,
   operation: Operation,
-  f: (signal: AbortSignal) => Promise<A>
+  f: () => Promise<A>
 ): Effect.Effect<A, WriteCallError> =>
-  Effect.tryPromise({ try: f, catch: (error) => mapWriteError(node, operation, error) })
+  Effect.tryPromise({ try: () => f(), catch: (error) => mapWriteError(node, operation, error) })
 
 /** Runs a driver call of a command that neither reads through a cursor nor writes documents. */
 export const commandCall = <A>(
   node: NodeRef,
   operation: Operation,
-  f: (signal: AbortSignal) => Promise<A>
+  f: () => Promise<A>
 ): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError> =>
-  Effect.tryPromise({ try: f, catch: (error) => common(node, error) ?? serverError(node, operation, error) })
+  Effect.tryPromise({ try: () => f(), catch: (error) => common(node, error) ?? serverError(node, operation, error) })

@@ -1,7 +1,5 @@
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Ref from "effect/Ref"
 
 /**
  * Runs `attempt` on each node in `order` until one answers. Only an
@@ -23,28 +21,23 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
   /** Told of every unavailable node, as it is passed over. */
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
 }): Effect.Effect<A, Exclude<E, U> | E2> =>
-  Effect.gen(function* () {
-    if (options.order.length === 0) return yield* Effect.fail(options.onAllUnavailable([]))
-    const failed = yield* Ref.make(Chunk.empty<U>())
+  Effect.suspend(() => {
+    if (options.order.length === 0) return Effect.fail(options.onAllUnavailable([]))
+    // the attempts that found their node unavailable, in order (one array per read)
+    const failed: Array<U> = []
     const tries = options.order.map((node) =>
-      options.attempt(node).pipe(
-        Effect.map(Exit.succeed),
-        Effect.catchAll((error) =>
-          options.isUnavailable(error)
-            ? Ref.update(failed, Chunk.append(error)).pipe(
-                Effect.zipRight(options.onUnavailable?.(node, error) ?? Effect.void),
-                Effect.zipRight(Effect.fail(error))
-              )
-            : Effect.succeed(Exit.fail(error as Exclude<E, U>))
-        )
-      )
+      Effect.matchEffect(options.attempt(node), {
+        onSuccess: (value) => Effect.succeed(Exit.succeed(value)),
+        onFailure: (error) => {
+          if (!options.isUnavailable(error)) return Effect.succeed(Exit.fail(error as Exclude<E, U>))
+          failed.push(error)
+          const fail = Effect.fail(error)
+          return options.onUnavailable === undefined ? fail : Effect.zipRight(options.onUnavailable(node, error), fail)
+        }
+      })
     )
-    const outcome = yield* Effect.firstSuccessOf(tries).pipe(
-      Effect.catchAll(() =>
-        Ref.get(failed).pipe(
-          Effect.flatMap((attempts) => Effect.fail(options.onAllUnavailable(Chunk.toReadonlyArray(attempts))))
-        )
-      )
+    return Effect.firstSuccessOf(tries).pipe(
+      Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),
+      Effect.flatten
     )
-    return yield* outcome
   })

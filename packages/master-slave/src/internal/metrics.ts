@@ -1,23 +1,26 @@
-import * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
 
-/** The metrics of one node, tagged once so that recording them costs no allocation. */
-export interface NodeMetrics {
-  readonly operations: Metric.Metric.Counter<number>
-  readonly failovers: Metric.Metric.Counter<number>
-  readonly errors: Metric.Metric.Counter<number>
-  readonly latency: typeof Metrics.latency
-}
-
-export const forNode = (node: Node): NodeMetrics => {
-  const labels = [MetricLabel.make("node", Metrics.nodeTag(node)), MetricLabel.make("role", node.role)]
-  const tag = <Type, In, Out>(metric: Metric.Metric<Type, In, Out>) => Metric.taggedWithLabels(metric, labels)
+/**
+ * Records one operation's outcome in the node's metrics, synchronously.
+ *
+ * The node's labels are one array made once: the metric registry caches a
+ * metric's hook per label array, so updating the base metrics with the same
+ * array finds its hook at once, where `Metric.tagged` would build a new
+ * metric key on every update.
+ */
+export const recorder = (node: Node) => {
+  const labels: ReadonlyArray<MetricLabel.MetricLabel> = [
+    MetricLabel.make("node", Metrics.nodeTag(node)),
+    MetricLabel.make("role", node.role)
+  ]
   return {
-    operations: tag(Metrics.operations),
-    failovers: tag(Metrics.failovers),
-    errors: tag(Metrics.errors),
-    latency: tag(Metrics.latency)
+    operation: (millis: number, failed: boolean) => {
+      Metrics.operations.unsafeUpdate(1, labels)
+      Metrics.latency.unsafeUpdate(millis, labels)
+      if (failed) Metrics.errors.unsafeUpdate(1, labels)
+    },
+    failover: () => Metrics.failovers.unsafeUpdate(1, labels)
   }
 }

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { type ConnectionError, NodeUnavailable } from "../Errors.js"
 import type { Node } from "../Node.js"
-import { databaseOperation, readCall } from "./driver.js"
+import { type Deadline, databaseOperation, readCall } from "./driver.js"
 
 const connectOperation = databaseOperation("connect", "admin", false)
 
@@ -11,10 +11,13 @@ const connectOperation = databaseOperation("connect", "admin", false)
  * down when the layer was built, or that failed since, is connected again
  * here before it is used.
  */
-export const ensureConnected = (node: Node): Effect.Effect<void, NodeUnavailable | ConnectionError> =>
+export const ensureConnected = (
+  node: Node,
+  deadline?: Deadline | undefined
+): Effect.Effect<void, NodeUnavailable | ConnectionError> =>
   node.connected
     ? Effect.void
-    : readCall(node, connectOperation, () => node.client.connect()).pipe(
+    : readCall(node, connectOperation, () => node.client.connect(), { deadline }).pipe(
         Effect.mapError((error) =>
           error._tag === "ConnectionError" || error._tag === "NodeUnavailable"
             ? error
