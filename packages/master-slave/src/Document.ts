@@ -44,15 +44,35 @@ const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+// Replaces leaves deep inside plain objects and arrays, copying only the
+// containers on the way to a replaced leaf: a document without any is
+// returned as it is.
 const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined): unknown => {
   if (typeof value !== "object" || value === null) return value
   const replaced = leaf(value)
   if (replaced !== undefined) return replaced
-  if (Array.isArray(value)) return value.map((item) => mapDeep(item, leaf))
+  if (Array.isArray(value)) {
+    let out: Array<unknown> | undefined
+    for (let i = 0; i < value.length; i++) {
+      const item = mapDeep(value[i], leaf)
+      if (item !== value[i]) {
+        out ??= value.slice()
+        out[i] = item
+      }
+    }
+    return out ?? value
+  }
   if (!isPlainObject(value)) return value
-  const out: Record<string, unknown> = {}
-  for (const key in value) out[key] = mapDeep((value as Record<string, unknown>)[key], leaf)
-  return out
+  let out: Record<string, unknown> | undefined
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key]
+    const mapped = mapDeep(field, leaf)
+    if (mapped !== field) {
+      out ??= { ...(value as Record<string, unknown>) }
+      out[key] = mapped
+    }
+  }
+  return out ?? value
 }
 
 /**
@@ -66,7 +86,7 @@ export const datesToDateTimes = (document: unknown): unknown =>
 
 /**
  * Every `DateTime` in a document, at any depth, as a `Date`, which the driver
- * writes as a BSON date.
+ * writes as a BSON date. A document without any is returned as it is.
  *
  * @since 0.1.0
  * @category conversions
@@ -137,6 +157,7 @@ export const encode = <A, I>(
       : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
   return Either.mapBoth(encoded, {
     onLeft: (error) => new EncodeError({ namespace, ...firstIssue(error) }),
-    onRight: (document) => dateTimesToDates(document) as Record<string, unknown>
+    // a copy at the top: the driver adds `_id` to what it inserts
+    onRight: (document) => ({ ...(dateTimesToDates(document) as Record<string, unknown>) })
   })
 }

@@ -40,16 +40,45 @@ export interface ReadStrategy {
   readonly order: (slaves: ReadonlyArray<SlaveStatus>) => Effect.Effect<ReadonlyArray<number>>
 }
 
+const factorials = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600]
+
+/**
+ * The permutation of `items` that `index` (0 to n! - 1) numbers, by its
+ * factorial-base digits (a Lehmer code): every index gives a different
+ * permutation, so a uniform index gives a uniform permutation.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const nthPermutation = <A>(items: ReadonlyArray<A>, index: number): Array<A> => {
+  const pool = [...items]
+  const out: Array<A> = []
+  let rest = index
+  for (let i = pool.length; i > 0; i--) {
+    const f = factorials[i - 1]!
+    out.push(pool.splice(Math.floor(rest / f), 1)[0]!)
+    rest %= f
+  }
+  return out
+}
+
 /**
  * A fresh random permutation for every read, drawn from Effect's `Random`
- * service, as PyMongo shuffled its slaves. The default.
+ * service, as PyMongo shuffled its slaves. The default. One draw per read —
+ * the permutation's index — for up to 12 slaves; more are shuffled with one
+ * draw per slave.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const random: ReadStrategy = {
   name: "random",
-  order: (slaves) => Random.shuffle(slaves.map((slave) => slave.connectionId)).pipe(Effect.map(Chunk.toReadonlyArray))
+  order: (slaves) => {
+    const ids = slaves.map((slave) => slave.connectionId)
+    if (ids.length <= 1) return Effect.succeed(ids)
+    if (ids.length >= factorials.length) return Effect.map(Random.shuffle(ids), Chunk.toReadonlyArray)
+    return Effect.map(Random.nextIntBetween(0, factorials[ids.length]!), (index) => nthPermutation(ids, index))
+  }
 }
 
 /**
@@ -113,6 +142,18 @@ export const make = (
   order: (slaves: ReadonlyArray<SlaveStatus>) => Effect.Effect<ReadonlyArray<number>>
 ): ReadStrategy => ({ name, order })
 
+// The common case, checked without allocating: every slave, once, none down.
+const isHealthyPermutation = (slaves: ReadonlyArray<SlaveStatus>, proposed: ReadonlyArray<number>): boolean => {
+  if (proposed.length !== slaves.length || slaves.length > 31) return false
+  let seen = 0
+  for (const id of proposed) {
+    const slave = slaves[id]
+    if (slave === undefined || slave.connectionId !== id || slave.down || (seen & (1 << id)) !== 0) return false
+    seen |= 1 << id
+  }
+  return true
+}
+
 /**
  * The order a read really follows: the strategy's order cleaned of unknown
  * and repeated ids (all slaves in turn if nothing is left), then the slaves
@@ -126,6 +167,7 @@ export const attemptOrder = (
   slaves: ReadonlyArray<SlaveStatus>,
   proposed: ReadonlyArray<number>
 ): ReadonlyArray<number> => {
+  if (isHealthyPermutation(slaves, proposed)) return proposed
   const known = new Set(slaves.map((slave) => slave.connectionId))
   const seen = new Set<number>()
   const cleaned = proposed.filter((id) => known.has(id) && !seen.has(id) && seen.add(id))

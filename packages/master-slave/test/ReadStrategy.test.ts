@@ -64,3 +64,19 @@ describe("the attempt order", () => {
     }
   )
 })
+
+describe("nthPermutation", () => {
+  it("numbers every permutation exactly once (n up to 6)", () => {
+    const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1))
+    for (let n = 1; n <= 6; n++) {
+      const items = Array.from({ length: n }, (_, i) => i)
+      const seen = new Set<string>()
+      for (let index = 0; index < factorial(n); index++) {
+        const permutation = ReadStrategy.nthPermutation(items, index)
+        expect([...permutation].sort((a, b) => a - b)).toEqual(items)
+        seen.add(permutation.join(","))
+      }
+      expect(seen.size).toBe(factorial(n))
+    }
+  })
+})

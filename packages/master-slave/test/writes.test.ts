@@ -9,6 +9,11 @@ layer(TestCluster.layer, { excludeTestServices: true })("writes on the real clus
       const connection = yield* connect()
       const { collection } = yield* seeded(connection, "writes", [{ _id: 1, n: 1 }])
       const sent = yield* recordCommands(connection)
+      const mine = { n: 0 }
+      const inserted = yield* collection.insertOne(mine)
+      // the caller's document is left alone: the driver adds _id to a copy
+      expect(mine).toEqual({ n: 0 })
+      yield* collection.deleteOne({ _id: inserted.insertedId })
       yield* collection.insertOne({ _id: 2, n: 2 })
       yield* collection.insertMany([
         { _id: 3, n: 3 },
