@@ -1,3 +1,9 @@
 import { defineWorkspace } from "vitest/config"
 
-export default defineWorkspace(["packages/master-slave", "packages/testkit", "packages/examples", "test"])
+export default defineWorkspace([
+  "packages/master-slave",
+  "packages/testkit",
+  "packages/examples",
+  "packages/bench",
+  "test"
+])

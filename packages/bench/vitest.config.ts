@@ -1,3 +1,4 @@
 import { project } from "../../vitest.shared.js"
 
-export default project("bench")
+// the harness's own tests are pure (statistics, arguments, rendering): no cluster needed
+export default project("bench", { globalSetup: [] })

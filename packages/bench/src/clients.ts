@@ -1,0 +1,95 @@
+/**
+ * The two clients every case compares: a `MasterSlaveConnection` built from
+ * the library's layers with their default settings, and plain `MongoClient`s
+ * of the raw driver. Both live as long as the enclosing scope.
+ *
+ * @since 0.1.0
+ */
+import { type Collection, Master, MasterSlaveConnection, Slaves } from "@mongo-master-slave/core"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import { MongoClient, type MongoClientOptions } from "mongodb"
+import { type BenchError, during } from "./errors.js"
+
+/**
+ * A connection of the library over a master and slaves, with the library's
+ * defaults (random read strategy, attempt timeout 2 s, health checks every
+ * second) unless `slaves` options say otherwise.
+ *
+ * @since 0.1.0
+ */
+export const library = (
+  masterUri: string,
+  slaveUris: ReadonlyArray<string>,
+  options: Omit<Slaves.Options, "uris"> = {}
+): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> =>
+  Layer.build(
+    MasterSlaveConnection.layer().pipe(
+      Layer.provide(Layer.merge(Master.layer({ uri: masterUri }), Slaves.layer({ uris: slaveUris, ...options })))
+    )
+  ).pipe(
+    Effect.map((context) => Context.get(context, MasterSlaveConnection.MasterSlaveConnection)),
+    Effect.mapError(during("connect the library"))
+  )
+
+/**
+ * A collection of the library's connection.
+ *
+ * @since 0.1.0
+ */
+export const libraryCollection = (
+  connection: MasterSlaveConnection.MasterSlaveConnection,
+  database: string,
+  name: string
+): Effect.Effect<Collection.Collection, BenchError> =>
+  connection.database(database).pipe(
+    Effect.flatMap((db) => db.collection(name)),
+    Effect.mapError(during(`open the collection ${database}.${name}`))
+  )
+
+/**
+ * A raw driver client, connected.
+ *
+ * @since 0.1.0
+ */
+export const raw = (
+  uri: string,
+  options: MongoClientOptions = {}
+): Effect.Effect<MongoClient, BenchError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => new MongoClient(uri, options).connect(),
+      catch: during(`connect the raw driver to ${uri}`)
+    }),
+    (client) => Effect.promise(() => client.close())
+  )
+
+/**
+ * The raw driver's options that match what the library gives each slave
+ * client for a given attempt timeout: the same connect, server-selection and
+ * socket timeouts, so a raw read of a bad slave gives up as soon as the
+ * library's attempt does.
+ *
+ * @since 0.1.0
+ */
+export const rawSlaveOptions = (attemptTimeoutMillis: number): MongoClientOptions => ({
+  serverSelectionTimeoutMS: attemptTimeoutMillis,
+  connectTimeoutMS: attemptTimeoutMillis,
+  socketTimeoutMS: attemptTimeoutMillis
+})
+
+/**
+ * The library's default attempt timeout (`Slaves.layer`), in milliseconds.
+ *
+ * @since 0.1.0
+ */
+export const defaultAttemptTimeoutMillis = 2_000
+
+/**
+ * The library's default health-check interval, in milliseconds.
+ *
+ * @since 0.1.0
+ */
+export const defaultHealthCheckIntervalMillis = 1_000

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "@effect/vitest"
+import { renderMarkdown, renderTerminal, tables } from "../src/report.js"
+import { type BenchReport, checkTargets, compare, type Figure, type FigureKey, figureOf } from "../src/results.js"
+import type { Sample } from "../src/workload.js"
+
+const sample = (p50: number, opsPerSec: number, errors = 0): Sample => ({
+  ops: 1000,
+  concurrency: 16,
+  elapsedMs: 1000,
+  opsPerSec,
+  latency: { count: 1000, p50, p90: p50 * 1.5, p99: p50 * 2, max: p50 * 3, mean: p50 * 1.1 },
+  errors,
+  firstError: errors > 0 ? "boom" : undefined,
+  cpu: { processCores: 0.5, machineBusy: 0.9 }
+})
+
+const pair = (key: FigureKey, library: number, raw: number): ReadonlyArray<Figure> => [
+  figureOf(key, "library", [sample(library, 1000 / library), sample(library + 0.2, 1000 / library)]),
+  figureOf(key, "raw", [sample(raw, 1000 / raw)])
+]
+
+const figures: ReadonlyArray<Figure> = [
+  ...pair({ case: "reads", scenario: "findOne by _id", concurrency: 1, slaves: 2 }, 1.0, 1.0),
+  ...pair({ case: "writes", scenario: "insertOne", concurrency: 1, slaves: 2 }, 1.5, 1.0),
+  ...pair({ case: "failing-slave", scenario: "healthy", concurrency: 16, slaves: 2 }, 10, 9),
+  figureOf(
+    {
+      case: "failing-slave",
+      scenario: "slave 1 stopped",
+      concurrency: 16,
+      slaves: 2,
+      phase: "steady",
+      baseline: "healthy"
+    },
+    "library",
+    [sample(10.5, 100)]
+  ),
+  figureOf({ case: "failing-slave", scenario: "slave 1 stopped", concurrency: 16, slaves: 2 }, "raw", [
+    sample(2000, 5, 40)
+  ])
+]
+
+const report: BenchReport = {
+  format: "mongo-master-slave-bench/1",
+  mode: "quick",
+  command: "pnpm bench --quick",
+  startedAt: "2026-01-01T00:00:00.000Z",
+  finishedAt: "2026-01-01T00:01:00.000Z",
+  durationSeconds: 60,
+  machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 4, os: "Linux", node: "v20.19.0", versions: { effect: "3" } },
+  cluster: { kind: "local", slaves: 2, description: "a test cluster" },
+  settings: {},
+  figures,
+  comparisons: compare(figures),
+  targets: checkTargets(figures),
+  notes: [{ case: "reads", note: "a note on reads" }],
+  skipped: [{ case: "scaling", reason: "not today" }]
+}
+
+describe("results", () => {
+  it("reports medians of the rounds, the worst max and the sum of errors", () => {
+    const [library] = pair({ case: "reads", scenario: "s", concurrency: 1, slaves: 1 }, 1, 1)
+    expect(library!.p50).toBeCloseTo(1.1)
+    expect(library!.max).toBeCloseTo(3.6)
+    expect(library!.rounds).toBe(2)
+    expect(library!.totalOps).toBe(2000)
+  })
+
+  it("pairs the library with the raw driver in the same scenario", () => {
+    const reads = report.comparisons.find((c) => c.case === "reads")!
+    expect(reads.p50Ratio).toBeCloseTo(1.1)
+    const stopped = report.comparisons.find((c) => c.scenario === "slave 1 stopped")!
+    expect(stopped.phase).toBe("steady")
+  })
+
+  it("checks the targets", () => {
+    const [overhead, failed, faults] = report.targets
+    expect(overhead!.met).toBe(false)
+    expect(overhead!.details.join("\n")).toContain("writes at concurrency 1: p50 ratio 1.60 (NOT met)")
+    expect(failed!.met).toBe(true)
+    expect(faults!.met).toBe(true)
+    expect(faults!.details[0]).toContain("vs healthy 10.100 ms = 1.04x (met)")
+  })
+
+  it("says a target was not measured when no figure speaks to it", () => {
+    expect(checkTargets([]).map((t) => t.met)).toEqual([null, null, null])
+  })
+})
+
+describe("report", () => {
+  it("makes one table per case with figures", () => {
+    expect(tables(report).map((t) => t.case)).toEqual(["reads", "writes", "failing-slave"])
+  })
+
+  it("compares a naive raw client under a fault with its healthy baseline", () => {
+    const failing = tables(report).find((t) => t.case === "failing-slave")!
+    const naive = failing.rows.find((row) => row[1] === "raw (naive)")!
+    expect(naive[8]).toBe("40")
+    expect(naive[9]).toBe((2000 / 9).toFixed(2))
+  })
+
+  it("renders Markdown with the machine, the targets and the tables", () => {
+    const markdown = renderMarkdown(report)
+    expect(markdown).toContain("| CPU | Test CPU, 2 cores |")
+    expect(markdown).toContain("| Node.js | v20.19.0 |")
+    expect(markdown).toContain("- **NOT met** — Routed read and write p50")
+    expect(markdown).toContain("| concurrency | slaves | side | ops/s |")
+    expect(markdown).toContain("- a note on reads")
+    expect(markdown).toContain("- scaling: not today")
+  })
+
+  it("renders aligned text for the terminal", () => {
+    const text = renderTerminal(report)
+    expect(text).toContain("Targets")
+    expect(text).toContain("skipped scaling: not today")
+    const lines = text.split("\n")
+    const header = lines.findIndex((line) => line.startsWith("concurrency"))
+    expect(lines[header + 1]).toMatch(/^-+( {2}-+)+$/)
+  })
+})
