@@ -1,3 +1,4 @@
 import { project } from "../vitest.shared.js"
 
-export default project("integration")
+// this project's root is test/ itself
+export default project("integration", { include: ["**/*.test.ts"] })
