@@ -1,6 +1,6 @@
 /**
  * The results of a benchmark run: every figure, the library/raw comparisons
- * and where the library stands against the targets of issue 6. This is what
+ * and where the library stands against its performance targets. This is what
  * `--json` writes and what the terminal and Markdown reports render.
  *
  * @since 0.1.0
@@ -186,7 +186,7 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
 
 /**
- * The targets of issue 6, checked against the figures.
+ * The performance targets, checked against the figures.
  *
  * @since 0.1.0
  */
