@@ -15,16 +15,14 @@
  */
 import { FaultProxy } from "@mongo-master-slave/testkit"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type { Collection as RawCollection } from "mongodb"
 import * as Clients from "../clients.js"
 import type { BenchDocument } from "../cluster.js"
-import { BenchError, during } from "../errors.js"
+import { type BenchError, during } from "../errors.js"
 import { type CaseResult, type Figure, type FigureKey, figureOf } from "../results.js"
-import { measureEffect, measurePromise, type Sample, settle } from "../workload.js"
+import { type Sample, settle } from "../workload.js"
 import { type Bench, compareSides, headline } from "./context.js"
-
-const notFound = (id: number) => new BenchError({ step: "findOne", reason: `document ${id} not found` })
+import * as ReadById from "./readById.js"
 
 interface Fault {
   /** The scenario's name, e.g. "slave 1 stopped". */
@@ -50,17 +48,8 @@ const scenario = (bench: Bench, fault: Fault): Effect.Effect<ReadonlyArray<Figur
         rawCollections.push(client.db(dataset.database).collection<BenchDocument>(dataset.reads))
       }
 
-      const library = measureEffect((i) => {
-        const id = i % dataset.documents
-        return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
-          Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
-        )
-      })
-      const raw = measurePromise(async (i) => {
-        const id = i % dataset.documents
-        const target = rawCollections[Math.floor(Math.random() * rawCollections.length)]!
-        if ((await target.findOne({ _id: id })) === null) throw notFound(id)
-      })
+      const library = ReadById.library(collection, dataset.documents)
+      const raw = ReadById.raw(rawCollections, dataset.documents)
 
       const healthy = yield* compareSides(
         bench,

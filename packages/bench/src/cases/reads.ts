@@ -9,15 +9,12 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Clients from "../clients.js"
 import type { BenchDocument } from "../cluster.js"
-import { BenchError } from "../errors.js"
+import type { BenchError } from "../errors.js"
 import type { CaseResult, Figure } from "../results.js"
-import { measureEffect, measurePromise } from "../workload.js"
 import { type Bench, compareSides } from "./context.js"
-
-const notFound = (id: number) => new BenchError({ step: "findOne", reason: `document ${id} not found` })
+import * as ReadById from "./readById.js"
 
 /**
  * @since 0.1.0
@@ -30,26 +27,17 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
       const client = yield* Clients.raw(cluster.slaveUris[0]!)
       const rawCollection = client.db(dataset.database).collection<BenchDocument>(dataset.reads)
 
-      // a read that finds nothing counts as failed on both sides: a lagging slave must not look fast
       const libraryOver = (uris: ReadonlyArray<string>) =>
         Effect.gen(function* () {
           const connection = yield* Clients.library(cluster.masterUri, uris)
           const collection = yield* Clients.libraryCollection(connection, dataset.database, dataset.reads)
-          return measureEffect((i) => {
-            const id = i % dataset.documents
-            return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
-              Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
-            )
-          })
+          return ReadById.library(collection, dataset.documents)
         })
       const scenarios = [
         { scenario: "findOne by _id", uris: slaveUris },
         { scenario: "findOne by _id, the library on slave 0 only", uris: [cluster.slaveUris[0]!] }
       ]
-      const raw = measurePromise(async (i) => {
-        const id = i % dataset.documents
-        if ((await rawCollection.findOne({ _id: id })) === null) throw notFound(id)
-      })
+      const raw = ReadById.raw([rawCollection], dataset.documents)
 
       const figures: Array<Figure> = []
       for (const { scenario, uris } of scenarios) {

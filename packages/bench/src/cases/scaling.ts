@@ -8,15 +8,12 @@
 
 import * as Os from "node:os"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Clients from "../clients.js"
 import type { BenchDocument } from "../cluster.js"
-import { BenchError } from "../errors.js"
+import type { BenchError } from "../errors.js"
 import type { CaseResult, Figure } from "../results.js"
-import { measureEffect, measurePromise } from "../workload.js"
 import { type Bench, compareSides } from "./context.js"
-
-const notFound = (id: number) => new BenchError({ step: "findOne", reason: `document ${id} not found` })
+import * as ReadById from "./readById.js"
 
 /**
  * @since 0.1.0
@@ -40,17 +37,8 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
           Effect.gen(function* () {
             const connection = yield* Clients.library(cluster.masterUri, cluster.slaveUris.slice(0, k))
             const collection = yield* Clients.libraryCollection(connection, dataset.database, dataset.reads)
-            const library = measureEffect((i) => {
-              const id = i % dataset.documents
-              return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
-                Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
-              )
-            })
-            const raw = measurePromise(async (i) => {
-              const id = i % dataset.documents
-              const target = rawCollections[Math.floor(Math.random() * k)]!
-              if ((await target.findOne({ _id: id })) === null) throw notFound(id)
-            })
+            const library = ReadById.library(collection, dataset.documents)
+            const raw = ReadById.raw(rawCollections.slice(0, k), dataset.documents)
             for (const concurrency of settings.scaling.concurrencies) {
               figures.push(
                 ...(yield* compareSides(

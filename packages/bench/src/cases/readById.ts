@@ -1,0 +1,44 @@
+/**
+ * The read every read case measures: `findOne` by `_id`, the ids in turn. A
+ * read that finds nothing counts as failed on both sides: a lagging slave
+ * must not look fast.
+ *
+ * @since 0.1.0
+ */
+import type { Collection, Document } from "@mongo-master-slave/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { Collection as RawCollection } from "mongodb"
+import type { BenchDocument } from "../cluster.js"
+import { BenchError } from "../errors.js"
+import { measureEffect, measurePromise, type Runner } from "../workload.js"
+
+const notFound = (id: number) => new BenchError({ step: "findOne", reason: `document ${id} not found` })
+
+/**
+ * Reads through the library's routed collection.
+ *
+ * @since 0.1.0
+ */
+export const library = (
+  collection: Collection.Collection<Document.Document, Document.Document>,
+  documents: number
+): Runner =>
+  measureEffect((i) => {
+    const id = i % documents
+    return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
+      Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
+    )
+  })
+
+/**
+ * Reads with raw driver clients, a random one of them per read (one: always it).
+ *
+ * @since 0.1.0
+ */
+export const raw = (collections: ReadonlyArray<RawCollection<BenchDocument>>, documents: number): Runner =>
+  measurePromise(async (i) => {
+    const id = i % documents
+    const target = collections[Math.floor(Math.random() * collections.length)]!
+    if ((await target.findOne({ _id: id })) === null) throw notFound(id)
+  })
