@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -85,7 +86,31 @@ export type BulkOperation<I> = Document extends I ? DriverDocument : AnyBulkWrit
  * @since 0.1.0
  * @category models
  */
-export type WithSchema<O, B, J> = Omit<O, Managed> & { readonly schema: DocumentSchema<B, J> }
+export type WithSchema<O, B, J> = ReadOptionsOf<O> & { readonly schema: DocumentSchema<B, J> }
+
+/**
+ * What every read takes beyond the driver's options.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ReadOptions {
+  /**
+   * This read must reflect every write acknowledged more than `maxStaleness`
+   * before it started: only slaves whose staleness bound is within it may
+   * serve it (see `Consistency`). Over the connection's and the fiber's.
+   */
+  readonly maxStaleness?: Duration.DurationInput
+}
+
+/**
+ * A read's options: the driver's, less what the connection manages, plus
+ * {@link ReadOptions}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ReadOptionsOf<O> = Omit<O, Managed> & ReadOptions
 
 /**
  * @since 0.1.0
@@ -104,19 +129,19 @@ export interface Collection<A = Document, I = Document> extends WriteConcern.Con
 
   /** The matching documents, streamed batch by batch from one node. */
   readonly find: {
-    (filter?: Query<I>, options?: Omit<FindOptions, Managed>): Stream.Stream<A, ReadError>
+    (filter?: Query<I>, options?: ReadOptionsOf<FindOptions>): Stream.Stream<A, ReadError>
     <B, J>(filter: Query<I> | undefined, options: WithSchema<FindOptions, B, J>): Stream.Stream<B, ReadError>
   }
   /** Opens a cursor for the scope: its id and node, and its stream. */
   readonly findCursor: {
-    (filter?: Query<I>, options?: Omit<FindOptions, Managed>): Effect.Effect<Cursor<A>, ReadError, Scope.Scope>
+    (filter?: Query<I>, options?: ReadOptionsOf<FindOptions>): Effect.Effect<Cursor<A>, ReadError, Scope.Scope>
     <B, J>(
       filter: Query<I> | undefined,
       options: WithSchema<FindOptions, B, J>
     ): Effect.Effect<Cursor<B>, ReadError, Scope.Scope>
   }
   readonly findOne: {
-    (filter?: Query<I>, options?: Omit<FindOptions, Managed>): Effect.Effect<Option.Option<A>, ReadError>
+    (filter?: Query<I>, options?: ReadOptionsOf<FindOptions>): Effect.Effect<Option.Option<A>, ReadError>
     <B, J>(
       filter: Query<I> | undefined,
       options: WithSchema<FindOptions, B, J>
@@ -124,25 +149,25 @@ export interface Collection<A = Document, I = Document> extends WriteConcern.Con
   }
   readonly countDocuments: (
     filter?: Query<I>,
-    options?: Omit<CountDocumentsOptions, Managed>
+    options?: ReadOptionsOf<CountDocumentsOptions>
   ) => Effect.Effect<number, ReadError>
   readonly estimatedDocumentCount: (
-    options?: Omit<EstimatedDocumentCountOptions, Managed>
+    options?: ReadOptionsOf<EstimatedDocumentCountOptions>
   ) => Effect.Effect<number, ReadError>
   readonly distinct: (
     key: string,
     filter?: Query<I>,
-    options?: Omit<DistinctOptions, Managed>
+    options?: ReadOptionsOf<DistinctOptions>
   ) => Effect.Effect<ReadonlyArray<unknown>, ReadError>
   /** Runs a pipeline; one with `$out` or `$merge` writes, so it runs on the master. */
   readonly aggregate: {
-    (pipeline: ReadonlyArray<Document>, options?: Omit<AggregateOptions, Managed>): Stream.Stream<Document, ReadError>
+    (pipeline: ReadonlyArray<Document>, options?: ReadOptionsOf<AggregateOptions>): Stream.Stream<Document, ReadError>
     <B, J>(pipeline: ReadonlyArray<Document>, options: WithSchema<AggregateOptions, B, J>): Stream.Stream<B, ReadError>
   }
   readonly aggregateCursor: {
     (
       pipeline: ReadonlyArray<Document>,
-      options?: Omit<AggregateOptions, Managed>
+      options?: ReadOptionsOf<AggregateOptions>
     ): Effect.Effect<Cursor<Document>, ReadError, Scope.Scope>
     <B, J>(
       pipeline: ReadonlyArray<Document>,

@@ -109,20 +109,63 @@ export class NodeUnavailable extends Data.TaggedError("NodeUnavailable")<{
   }
 }
 
+const formatMillis = (millis: number): string =>
+  millis < 10 ? `${millis.toFixed(1)} ms` : `${Math.round(millis).toLocaleString("en-US")} ms`
+
 /**
- * No slave answered a read. `attempts` lists every slave tried and why it
- * failed, in the order they were tried (PyMongo's `AutoReconnect("failed to
- * connect to slaves")`).
+ * A slave passed over by a read because it may be too far behind the
+ * master: its staleness bound (how far behind it can be, measured from the
+ * heartbeat) is over what the read allows, or unknown. Listed in
+ * `AllSlavesUnavailable.attempts` beside the slaves that did not answer.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class StaleSlave extends Data.TaggedError("StaleSlave")<{
+  readonly node: NodeRef
+  /** Its staleness bound when the read started, in milliseconds; `undefined` when unknown. */
+  readonly stalenessMillis: number | undefined
+  /**
+   * What the read asked for: a bound in milliseconds (`maxStaleness`), or
+   * `"causal"` for a read that must see its causal scope's writes.
+   */
+  readonly required: number | "causal"
+}> {
+  override get message(): string {
+    const bound =
+      this.stalenessMillis === undefined
+        ? "its staleness is unknown (no heartbeat of this connection seen there yet)"
+        : `it may be ${formatMillis(this.stalenessMillis)} behind the master`
+    const asked =
+      this.required === "causal"
+        ? "the read must see the writes of its causal scope, which it has not shown yet"
+        : `the read allows at most ${formatMillis(this.required)}`
+    return `${nodeName(this.node)} is too stale: ${bound}; ${asked}`
+  }
+}
+
+/**
+ * No slave could serve a read. `attempts` lists every slave and why it could
+ * not: unavailable (it was tried, in the order given) or too stale for the
+ * read (passed over without being tried) — PyMongo's `AutoReconnect("failed
+ * to connect to slaves")`.
  *
  * @since 0.1.0
  * @category errors
  */
 export class AllSlavesUnavailable extends Data.TaggedError("AllSlavesUnavailable")<{
-  readonly attempts: ReadonlyArray<NodeUnavailable>
+  readonly attempts: ReadonlyArray<NodeUnavailable | StaleSlave>
 }> {
   override get message(): string {
-    const tried = this.attempts.map((attempt) => `  - ${attempt.message}`).join("\n")
-    return `no slave answered the read (${this.attempts.length} tried):\n${tried}`
+    const stale = this.attempts.filter((attempt) => attempt._tag === "StaleSlave").length
+    const tried = this.attempts.length - stale
+    const headline =
+      stale === 0
+        ? `no slave answered the read (${tried} tried)`
+        : tried === 0
+          ? `no slave is fresh enough for the read (${stale} too stale)`
+          : `no slave could serve the read (${tried} tried, ${stale} too stale)`
+    return `${headline}:\n${this.attempts.map((attempt) => `  - ${attempt.message}`).join("\n")}`
   }
 }
 
@@ -247,7 +290,7 @@ export type OperationError = NodeUnavailable | ServerError | ConnectionError
  * @since 0.1.0
  * @category errors
  */
-export type ReadError = AllSlavesUnavailable | OperationError | DecodeError | CursorNotFound
+export type ReadError = AllSlavesUnavailable | OperationError | DecodeError | CursorNotFound | InvalidOption
 
 /**
  * Any error a write can fail with.

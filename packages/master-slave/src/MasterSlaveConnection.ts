@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Consistency from "./Consistency.js"
 import type { CursorRef } from "./Cursor.js"
 import type { Database } from "./Database.js"
 import type { Document, DocumentSchema } from "./Document.js"
@@ -45,8 +46,41 @@ export interface Options {
   readonly tzAware?: boolean
   /** The order reads try the slaves in. Default: `ReadStrategy.random`. */
   readonly readStrategy?: ReadStrategy.ReadStrategy
-  /** When no slave answers, read from the master rather than fail. Default `false`. */
+  /**
+   * When no slave can serve a read (none answers, or none is fresh enough
+   * for its `maxStaleness`), read from the master rather than fail. Default
+   * `false`. Causal reads always end on the master.
+   */
   readonly fallbackToMaster?: boolean
+  /**
+   * Every read must reflect every write acknowledged more than this before
+   * it started: only slaves whose staleness bound is within it serve reads
+   * (see `Consistency`). Default: no bound. A few hundred milliseconds work;
+   * the heartbeat then runs four times per bound.
+   */
+  readonly maxStaleness?: Duration.DurationInput
+  /**
+   * How long a causal read waits for a slave to show the scope's writes
+   * before it goes to the master. Default 500 milliseconds; `0` never waits.
+   */
+  readonly causalWait?: Duration.DurationInput
+  /**
+   * The heartbeat that measures how far behind each slave is: a small
+   * document this connection rewrites on the master and reads back from
+   * every slave. `database`/`collection` default to
+   * `mongo_master_slave.heartbeats` (the collection must be readable on the
+   * slaves: on FerretDB 1.x create it before the slaves' FerretDB starts);
+   * `interval` defaults to a quarter of `maxStaleness` (50 ms to 1 s), or 1
+   * second. `false` turns it off: every slave's staleness is then unknown,
+   * so bounded and causal reads go to the master.
+   */
+  readonly heartbeat?:
+    | false
+    | {
+        readonly database?: string
+        readonly collection?: string
+        readonly interval?: Duration.DurationInput
+      }
 }
 
 /**
@@ -63,7 +97,7 @@ export interface MasterSlaveConnection extends WriteConcern.Control, Equal.Equal
   readonly readStrategy: ReadStrategy.ReadStrategy
   readonly fallbackToMaster: boolean
   readonly attemptTimeoutMillis: number
-  /** What is known of each slave right now (down, latency). */
+  /** What is known of each slave right now (down, latency, staleness bound). */
   readonly slaveStatus: Effect.Effect<ReadonlyArray<ReadStrategy.SlaveStatus>>
   /** A database, by a valid MongoDB name (`InvalidName` otherwise). */
   readonly database: (name: string) => Effect.Effect<Database, InvalidName>
@@ -136,6 +170,7 @@ const strategies: Record<string, () => ReadStrategy.ReadStrategy> = {
  * - `MSC_CONNECT_TIMEOUT`: how long to wait for the master (`"10 seconds"`).
  * - `MSC_READ_STRATEGY`: `random`, `round-robin`, `ordered` or `lowest-latency`.
  * - `MSC_TZ_AWARE`, `MSC_FALLBACK_TO_MASTER`: `true` or `false`.
+ * - `MSC_MAX_STALENESS`: the connection's staleness bound (`"500 millis"`).
  *
  * @since 0.1.0
  * @category config
@@ -155,6 +190,7 @@ export const config = Config.all({
   readStrategy: Config.option(
     Config.literal("random", "round-robin", "ordered", "lowest-latency")("MSC_READ_STRATEGY")
   ),
+  maxStaleness: Config.option(Config.duration("MSC_MAX_STALENESS")),
   tzAware: Config.withDefault(Config.boolean("MSC_TZ_AWARE"), false),
   fallbackToMaster: Config.withDefault(Config.boolean("MSC_FALLBACK_TO_MASTER"), false)
 })
@@ -180,6 +216,10 @@ export const layerConfig = (
         ...options,
         tzAware: settings.tzAware,
         fallbackToMaster: settings.fallbackToMaster,
+        ...Option.match(settings.maxStaleness, {
+          onNone: () => ({}),
+          onSome: (d) => ({ maxStaleness: d })
+        }),
         ...Option.match(settings.readStrategy, {
           onNone: () => ({}),
           onSome: (name) => ({ readStrategy: strategies[name]!() })
@@ -273,3 +313,29 @@ export const startRequest: Effect.Effect<void, never, Scope.Scope> = Request.sta
  * @category requests
  */
 export const inRequest: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Request.inRequest
+
+/**
+ * Runs an effect as a causal scope: every read inside sees every write
+ * acknowledged earlier in the scope, served by a slave that has applied them
+ * when one has (see `Consistency.causal`).
+ *
+ * @since 0.2.0
+ * @category consistency
+ */
+export const causal: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> = Consistency.causal
+
+/**
+ * Starts a causal scope for the enclosing `Scope` (see `Consistency.startCausal`).
+ *
+ * @since 0.2.0
+ * @category consistency
+ */
+export const startCausal: Effect.Effect<void, never, Scope.Scope> = Consistency.startCausal
+
+/**
+ * Bounds the staleness of every read of an effect (see `Consistency.withMaxStaleness`).
+ *
+ * @since 0.2.0
+ * @category consistency
+ */
+export const withMaxStaleness = Consistency.withMaxStaleness

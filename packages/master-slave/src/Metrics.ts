@@ -22,7 +22,10 @@ export const names = {
   operations: "msc_operations_total",
   failovers: "msc_failovers_total",
   errors: "msc_errors_total",
-  latency: "msc_operation_duration_ms"
+  latency: "msc_operation_duration_ms",
+  staleSkips: "msc_stale_skips_total",
+  staleness: "msc_slave_staleness_ms",
+  heartbeats: "msc_heartbeats_total"
 } as const
 
 /**
@@ -68,6 +71,38 @@ export const latency: Metric.Metric<MetricKeyType.MetricKeyType.Histogram, numbe
     MetricBoundaries.fromIterable([0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000]),
     "time an operation took on a node, in milliseconds"
   )
+
+/**
+ * Reads that passed a slave over because its staleness bound was over what
+ * the read allowed (or unknown), tagged with the slave passed over.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const staleSkips: Metric.Metric.Counter<number> = Metric.counter(names.staleSkips, {
+  description: "reads that passed a slave over as too stale"
+})
+
+/**
+ * Each slave's staleness bound when it was last probed: how far behind the
+ * master it can be, in milliseconds (`Infinity` while unknown).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const staleness: Metric.Metric.Gauge<number> = Metric.gauge(names.staleness, {
+  description: "how far behind the master a slave can be, in milliseconds"
+})
+
+/**
+ * Heartbeats written on the master, tagged with `outcome` (`ok` or `failed`).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const heartbeats: Metric.Metric.Counter<number> = Metric.counter(names.heartbeats, {
+  description: "heartbeats written on the master to measure the slaves' staleness"
+})
 
 /**
  * The tag value that names a node: `master`, `slave-0`, ...

@@ -25,6 +25,14 @@ export interface SlaveStatus {
   readonly down: boolean
   /** Its recent read latency (exponentially weighted), once it has answered. */
   readonly latencyMillis: Option.Option<number>
+  /**
+   * How far behind the master it can be, in milliseconds (its staleness
+   * bound, from the newest heartbeat of this connection seen on it); `None`
+   * while unknown.
+   *
+   * @since 0.2.0
+   */
+  readonly stalenessMillis: Option.Option<number>
 }
 
 /**

@@ -9,14 +9,10 @@
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import type * as Scope from "effect/Scope"
+import { currentConsistency, type ReadConsistency } from "./internal/consistency.js"
 
-/**
- * Whether the current fiber is inside a request.
- *
- * @since 0.1.0
- * @category fiber refs
- */
-export const currentRequest: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(false)
+const inRequestState = (state: ReadConsistency): ReadConsistency =>
+  state.request ? state : { ...state, request: true }
 
 /**
  * Starts a request for the rest of the enclosing scope: until the scope
@@ -26,7 +22,10 @@ export const currentRequest: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(fa
  * @since 0.1.0
  * @category requests
  */
-export const startRequest: Effect.Effect<void, never, Scope.Scope> = Effect.locallyScoped(currentRequest, true)
+export const startRequest: Effect.Effect<void, never, Scope.Scope> = Effect.locallyScopedWith(
+  currentConsistency,
+  inRequestState
+)
 
 /**
  * Runs an effect as a request: every read inside goes to the master.
@@ -35,7 +34,7 @@ export const startRequest: Effect.Effect<void, never, Scope.Scope> = Effect.loca
  * @category requests
  */
 export const inRequest = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.locally(self, currentRequest, true)
+  Effect.locallyWith(self, currentConsistency, inRequestState)
 
 /**
  * Whether the current fiber is inside a request.
@@ -43,4 +42,7 @@ export const inRequest = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<
  * @since 0.1.0
  * @category requests
  */
-export const isInRequest: Effect.Effect<boolean> = FiberRef.get(currentRequest)
+export const isInRequest: Effect.Effect<boolean> = Effect.map(
+  FiberRef.get(currentConsistency),
+  (state) => state.request
+)

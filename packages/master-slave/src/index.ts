@@ -10,6 +10,13 @@
 export * as Collection from "./Collection.js"
 
 /**
+ * How fresh reads must be: eventual, bounded staleness, causal, request.
+ *
+ * @since 0.2.0
+ */
+export * as Consistency from "./Consistency.js"
+
+/**
  * Cursors pinned to the node that opened them.
  *
  * @since 0.1.0

@@ -6,7 +6,8 @@ const status = (id: number, latency?: number, down = false): ReadStrategy.SlaveS
   connectionId: id,
   address: `s${id}`,
   down,
-  latencyMillis: Option.fromNullable(latency)
+  latencyMillis: Option.fromNullable(latency),
+  stalenessMillis: Option.none()
 })
 
 describe("read strategies", () => {

@@ -156,7 +156,8 @@ describe("the random strategy", () => {
         connectionId: i,
         address: `s${i}`,
         down: false,
-        latencyMillis: { _tag: "None" } as never
+        latencyMillis: { _tag: "None" } as never,
+        stalenessMillis: { _tag: "None" } as never
       }))
       const firsts = Array.from({ length: n }, () => 0)
       for (let i = 0; i < draws; i++) {
@@ -177,7 +178,8 @@ describe("the random strategy", () => {
         connectionId: i,
         address: `s${i}`,
         down: false,
-        latencyMillis: { _tag: "None" } as never
+        latencyMillis: { _tag: "None" } as never,
+        stalenessMillis: { _tag: "None" } as never
       }))
       const order = yield* ReadStrategy.random.order(statuses).pipe(Effect.withRandom(Random.make(s)))
       expect([...order].sort((a, b) => a - b)).toEqual(statuses.map((x) => x.connectionId))

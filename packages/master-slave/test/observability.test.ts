@@ -88,11 +88,20 @@ layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) =>
   it.scoped("a read that fails over records the slave it passed over, as a span event and a metric", () =>
     Effect.gen(function* () {
       const cluster = yield* Cluster.Cluster
+      // the collection is made (and the slaves' catalogs refreshed) first; then
+      // a connection whose checks are far apart, so that the read, not a probe,
+      // is what finds slave 0 gone
+      const { collection: seededCollection } = yield* seeded(yield* connect(), "events", [{ _id: 1 }])
       const connection = yield* connect({
         attemptTimeout: "500 millis",
+        healthCheckInterval: "1 minute",
         options: { readStrategy: ReadStrategy.ordered }
       })
-      const { collection } = yield* seeded(connection, "events", [{ _id: 1 }])
+      yield* Effect.repeat(Effect.delay(connection.slaveStatus, "50 millis"), {
+        until: (statuses) => statuses.every((status) => !status.down && Option.isSome(status.latencyMillis))
+      }).pipe(Effect.timeout("10 seconds"))
+      const database = yield* connection.database(seededCollection.databaseName)
+      const collection = yield* database.collection(seededCollection.name)
       yield* cluster.stopSlave(0)
       yield* Effect.addFinalizer(() => Effect.orDie(cluster.startSlave(0)))
       const failoversBefore = yield* count("msc_failovers_total", "slave-0")

@@ -13,6 +13,8 @@ export interface ConnectionSetup {
   readonly options?: MasterSlaveConnection.Options
   readonly slaveUris?: ReadonlyArray<string>
   readonly attemptTimeout?: Duration.DurationInput
+  /** How often slaves are checked (driver heartbeats, the prober); default 1 second. */
+  readonly healthCheckInterval?: Duration.DurationInput
   readonly masterUri?: string
 }
 
@@ -27,6 +29,7 @@ export const connectionLayer = (setup: ConnectionSetup = {}) =>
             Slaves.layer({
               uris: setup.slaveUris ?? cluster.slaveUris,
               attemptTimeout: setup.attemptTimeout ?? "1 second",
+              ...(setup.healthCheckInterval === undefined ? {} : { healthCheckInterval: setup.healthCheckInterval }),
               clientOptions: { monitorCommands: true }
             })
           )

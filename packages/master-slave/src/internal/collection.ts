@@ -6,12 +6,13 @@ import * as Stream from "effect/Stream"
 import type { Collection as DriverCollection, Document as DriverDocument, WriteConcernSettings } from "mongodb"
 import type { Collection } from "../Collection.js"
 import * as Doc from "../Document.js"
-import { type DecodeError, EncodeError } from "../Errors.js"
+import { type AllSlavesUnavailable, type DecodeError, EncodeError, InvalidOption } from "../Errors.js"
 import type { Node } from "../Node.js"
 import * as WriteConcern from "../WriteConcern.js"
 import * as Cursor from "./cursor.js"
-import { collectionOperations, readCall, writeCall } from "./driver.js"
-import type { Router } from "./router.js"
+import { collectionOperations, type ReadCallError, readCall, writeCall } from "./driver.js"
+import { stalenessMillis } from "./options.js"
+import type { ReadOptions, Router } from "./router.js"
 
 /** What every collection of a connection shares. */
 export interface Context {
@@ -29,9 +30,18 @@ const clean = (options: object | undefined): Record<string, unknown> => {
     session: _session,
     signal: _signal,
     timeoutMS: _t,
+    maxStaleness: _maxStaleness,
     ...rest
   } = options as Record<string, unknown>
   return rest
+}
+
+// A read's own staleness bound, for the router; InvalidOption when it is not a duration.
+const routerOptions = (options: object | undefined): ReadOptions | undefined | InvalidOption => {
+  const maxStaleness = (options as { readonly maxStaleness?: unknown } | undefined)?.maxStaleness
+  if (maxStaleness === undefined) return undefined
+  const millis = stalenessMillis("maxStaleness", maxStaleness)
+  return typeof millis === "number" ? { maxStalenessMillis: millis } : millis
 }
 
 const withWriteConcern = (options: Record<string, unknown>, writeConcern: WriteConcernSettings | undefined) =>
@@ -86,9 +96,19 @@ export const make = <A, I>(
     return Either.right(out)
   }
 
-  const read = <R>(operationName: string, f: (collection: DriverCollection<DriverDocument>) => Promise<R>) => {
+  const read = <R>(
+    operationName: string,
+    options: object | undefined,
+    f: (collection: DriverCollection<DriverDocument>) => Promise<R>
+  ): Effect.Effect<R, ReadCallError | AllSlavesUnavailable | InvalidOption> => {
     const operation = operationOf(operationName, false)
-    return router.read(operation, (node, deadline) => readCall(node, operation, () => f(handle(node)), { deadline }))
+    const readOptions = routerOptions(options)
+    if (readOptions instanceof InvalidOption) return Effect.fail(readOptions)
+    return router.read(
+      operation,
+      (node, deadline) => readCall(node, operation, () => f(handle(node)), { deadline }),
+      readOptions
+    )
   }
 
   const write = <R>(
@@ -113,10 +133,13 @@ export const make = <A, I>(
 
   const findCursor = (filter?: object, options?: object) => {
     const operation = operationOf("find", false)
+    const readOptions = routerOptions(options)
+    if (readOptions instanceof InvalidOption) return Effect.fail(readOptions)
     return Cursor.open({
       router,
       operation,
       onMaster: false,
+      readOptions,
       create: (node) => handle(node).find(toDriver(filter ?? {}), clean(options)),
       decode: decoder(options)
     })
@@ -124,12 +147,15 @@ export const make = <A, I>(
 
   const aggregateCursor = (pipeline: ReadonlyArray<DriverDocument>, options?: object) =>
     Effect.flatMap(control.state, (state) => {
+      const readOptions = routerOptions(options)
+      if (readOptions instanceof InvalidOption) return Effect.fail(readOptions)
       const onMaster = writesToCollection(pipeline)
       const driverOptions = onMaster ? withWriteConcern(clean(options), WriteConcern.toDriver(state)) : clean(options)
       return Cursor.open({
         router,
         operation: operationOf("aggregate", onMaster),
         onMaster,
+        readOptions,
         create: (node) =>
           handle(node).aggregate(toDriver([...pipeline]) as unknown as Array<DriverDocument>, driverOptions),
         decode: decoder(options)
@@ -160,17 +186,18 @@ export const make = <A, I>(
     >["find"],
     findCursor: findCursor as Collection<A, I>["findCursor"],
     findOne: ((filter?: object, options?: object) =>
-      read("find", (c) => c.findOne(toDriver(filter ?? {}), clean(options))).pipe(
+      read("find", options, (c) => c.findOne(toDriver(filter ?? {}), clean(options))).pipe(
         Effect.flatMap(
           (options as { schema?: unknown } | undefined)?.schema === undefined
             ? decodeFoundDefault
             : decodeFound(decoder(options))
         )
       )) as Collection<A, I>["findOne"],
-    countDocuments: (filter, options) => read("count", (c) => c.countDocuments(toDriver(filter ?? {}), clean(options))),
-    estimatedDocumentCount: (options) => read("count", (c) => c.estimatedDocumentCount(clean(options))),
+    countDocuments: (filter, options) =>
+      read("count", options, (c) => c.countDocuments(toDriver(filter ?? {}), clean(options))),
+    estimatedDocumentCount: (options) => read("count", options, (c) => c.estimatedDocumentCount(clean(options))),
     distinct: (key, filter, options) =>
-      read("distinct", (c) => c.distinct(key, toDriver(filter ?? {}), clean(options))).pipe(
+      read("distinct", options, (c) => c.distinct(key, toDriver(filter ?? {}), clean(options))).pipe(
         Effect.map((values) => (tzAware ? (Doc.datesToDateTimes(values) as ReadonlyArray<unknown>) : values))
       ),
     aggregate: ((pipeline: ReadonlyArray<DriverDocument>, options?: object) =>

@@ -1,9 +1,9 @@
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { Long, type ServerDescriptionChangedEvent } from "mongodb"
@@ -22,8 +22,10 @@ import * as WriteConcern from "../WriteConcern.js"
 import * as DatabaseImpl from "./database.js"
 import { collectionOperation, commandCall, databaseOperation } from "./driver.js"
 import * as Health from "./health.js"
+import * as Heartbeat from "./heartbeat.js"
+import * as Monitor from "./monitor.js"
 import { ensureConnected } from "./node.js"
-import { decodeOptions } from "./options.js"
+import { DurationInput, decodeOptions, positiveMillis } from "./options.js"
 import * as Router from "./router.js"
 
 export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/MasterSlaveConnection")
@@ -39,8 +41,58 @@ const OptionsSchema = Schema.Struct({
   ),
   tzAware: Schema.optional(Schema.Boolean),
   readStrategy: Schema.optional(Schema.declare(isReadStrategy, { identifier: "ReadStrategy" })),
-  fallbackToMaster: Schema.optional(Schema.Boolean)
+  fallbackToMaster: Schema.optional(Schema.Boolean),
+  maxStaleness: Schema.optional(DurationInput),
+  causalWait: Schema.optional(DurationInput),
+  heartbeat: Schema.optional(
+    Schema.Union(
+      Schema.Literal(false),
+      Schema.Struct({
+        database: Schema.optional(Schema.String),
+        collection: Schema.optional(Schema.String),
+        interval: Schema.optional(DurationInput)
+      })
+    )
+  )
 })
+
+/** Where the heartbeat lives unless the options say otherwise. */
+export const defaultHeartbeatNamespace = { database: "mongo_master_slave", collection: "heartbeats" } as const
+
+// Without a staleness bound to keep, a heartbeat a second is enough to show
+// how far behind each slave is; with one, four heartbeats (and probes) per
+// bound keep a slave that keeps up well inside it.
+const heartbeatIntervalFor = (maxStalenessMillis: number | undefined): number =>
+  maxStalenessMillis === undefined ? 1_000 : Math.min(1_000, Math.max(50, maxStalenessMillis / 4))
+
+const heartbeatSettings = (
+  input: (typeof OptionsSchema.Type)["heartbeat"],
+  maxStalenessMillis: number | undefined
+): Effect.Effect<Omit<Heartbeat.HeartbeatOptions, "timeoutMillis"> | undefined, ConfigError> =>
+  Effect.gen(function* () {
+    if (input === false) return undefined
+    const database = yield* Name.databaseName(input?.database ?? defaultHeartbeatNamespace.database).pipe(
+      Effect.mapError((error) => new ConfigError({ setting: "options.heartbeat.database", reason: error.message }))
+    )
+    const collection = yield* Name.collectionName(input?.collection ?? defaultHeartbeatNamespace.collection).pipe(
+      Effect.mapError((error) => new ConfigError({ setting: "options.heartbeat.collection", reason: error.message }))
+    )
+    const intervalMillis =
+      input?.interval === undefined
+        ? heartbeatIntervalFor(maxStalenessMillis)
+        : yield* positiveMillis("options.heartbeat.interval", input.interval)
+    return { database, collection, intervalMillis }
+  })
+
+const nonNegativeMillis = (setting: string, input: Duration.DurationInput) =>
+  Effect.suspend(() => {
+    const millis = Duration.toMillis(Duration.decode(input))
+    return Number.isFinite(millis) && millis >= 0 && !(typeof input === "number" && !(input >= 0))
+      ? Effect.succeed(millis)
+      : Effect.fail(
+          new ConfigError({ setting, reason: `must be a finite duration of zero or more, got ${String(input)}` })
+        )
+  })
 
 const hostsOf = (node: Node) => node.address.split(",").sort().join(",")
 
@@ -192,28 +244,6 @@ class Connection implements MasterSlaveConnection {
   }
 }
 
-// Probes every slave marked down until it answers again, so that no read has
-// to pay for finding out whether it is back.
-const probeDownSlaves = (
-  slaves: ReadonlyArray<Node>,
-  health: Health.Health,
-  router: Router.Router,
-  attemptTimeoutMillis: number
-) => {
-  const probe = (slave: Node) => {
-    if (!health.isDown(slave.connectionId) || router.isClosed()) return Effect.void
-    const operation = databaseOperation("ping", "admin", false)
-    const started = performance.now()
-    return ensureConnected(slave).pipe(
-      Effect.zipRight(commandCall(slave, operation, () => slave.client.db("admin").command({ ping: 1 }))),
-      Effect.timeout(attemptTimeoutMillis),
-      Effect.zipRight(Effect.suspend(() => health.succeeded(slave.connectionId, performance.now() - started))),
-      Effect.ignore
-    )
-  }
-  return Effect.forEach(slaves, probe, { concurrency: "unbounded", discard: true })
-}
-
 export const make = (
   input: Options = {}
 ): Effect.Effect<MasterSlaveConnection, ConfigError, Master | Slaves | Scope.Scope> =>
@@ -252,15 +282,48 @@ export const make = (
       )
     }
     const readStrategy = options.readStrategy ?? ReadStrategy.random
-    const router = Router.make({
+    const maxStalenessMillis =
+      options.maxStaleness === undefined
+        ? undefined
+        : yield* positiveMillis("options.maxStaleness", options.maxStaleness)
+    const causalWaitMillis = yield* nonNegativeMillis("options.causalWait", options.causalWait ?? "500 millis")
+    const heartbeatOptions = yield* heartbeatSettings(options.heartbeat, maxStalenessMillis)
+    // the heartbeat and the prober stop when the connection is closed; the
+    // clients close last, after the heartbeat has removed its document
+    let router: Router.Router | undefined
+    const isClosed = () => router?.isClosed() ?? false
+    yield* Effect.addFinalizer(() => router?.close ?? Effect.void)
+    const heartbeat =
+      heartbeatOptions === undefined
+        ? undefined
+        : yield* Heartbeat.start(
+            master.node,
+            { ...heartbeatOptions, timeoutMillis: slaves.attemptTimeoutMillis },
+            isClosed
+          )
+    const monitor = yield* Monitor.start({
+      slaves: slaves.nodes,
+      health,
+      heartbeat,
+      probeIntervalMillis: Math.min(
+        slaves.healthCheckIntervalMillis,
+        heartbeatOptions?.intervalMillis ?? slaves.healthCheckIntervalMillis
+      ),
+      attemptTimeoutMillis: slaves.attemptTimeoutMillis,
+      isClosed
+    })
+    router = Router.make({
       master: master.node,
       slaves: slaves.nodes,
       attemptTimeoutMillis: slaves.attemptTimeoutMillis,
       strategy: readStrategy,
       fallbackToMaster: options.fallbackToMaster ?? false,
-      health
+      health,
+      maxStalenessMillis,
+      causalWaitMillis,
+      heartbeat,
+      monitor
     })
-    yield* Effect.addFinalizer(() => router.close)
     // connect the slaves in the background: pools warm up, heartbeats start
     yield* Effect.forkScoped(
       Effect.forEach(
@@ -270,11 +333,6 @@ export const make = (
           concurrency: "unbounded",
           discard: true
         }
-      )
-    )
-    yield* Effect.forkScoped(
-      probeDownSlaves(slaves.nodes, health, router, slaves.attemptTimeoutMillis).pipe(
-        Effect.repeat(Schedule.spaced(slaves.healthCheckIntervalMillis))
       )
     )
     const control = yield* WriteConcern.makeControl(master.writeConcern)

@@ -9,7 +9,7 @@ import type { Cursor } from "../Cursor.js"
 import type { DecodeError, ReadError } from "../Errors.js"
 import type { Node } from "../Node.js"
 import { type Deadline, type Operation, readCall } from "./driver.js"
-import type { Router } from "./router.js"
+import type { ReadOptions, Router } from "./router.js"
 
 const idOf = (cursor: AbstractCursor): bigint => (cursor.id === undefined ? 0n : BigInt(cursor.id.toString()))
 
@@ -23,6 +23,7 @@ export const open = <A>(options: {
   readonly operation: Operation
   /** A pipeline that writes ($out, $merge) runs on the master. */
   readonly onMaster: boolean
+  readonly readOptions?: ReadOptions | undefined
   readonly create: (node: Node) => AbstractCursor
   readonly decode: (raw: unknown) => Either.Either<A, DecodeError>
 }): Effect.Effect<Cursor<A>, ReadError, Scope.Scope> =>
@@ -45,7 +46,7 @@ export const open = <A>(options: {
       })
     const { node, cursor } = yield* options.onMaster
       ? router.onMaster(operation, firstBatch)
-      : router.read(operation, firstBatch)
+      : router.read(operation, firstBatch, options.readOptions)
     const cursorId = idOf(cursor)
     const getMore: Operation = { ...operation, name: "getMore" }
 

@@ -21,6 +21,17 @@ export const recorder = (node: Node) => {
       Metrics.latency.unsafeUpdate(millis, labels)
       if (failed) Metrics.errors.unsafeUpdate(1, labels)
     },
-    failover: () => Metrics.failovers.unsafeUpdate(1, labels)
+    failover: () => Metrics.failovers.unsafeUpdate(1, labels),
+    staleSkip: () => Metrics.staleSkips.unsafeUpdate(1, labels),
+    staleness: (millis: number) => Metrics.staleness.unsafeUpdate(millis, labels)
   }
 }
+
+const heartbeatLabels = {
+  ok: [MetricLabel.make("node", "master"), MetricLabel.make("outcome", "ok")],
+  failed: [MetricLabel.make("node", "master"), MetricLabel.make("outcome", "failed")]
+} as const
+
+/** Records one heartbeat written (or not) on the master. */
+export const heartbeat = (_master: Node, ok: boolean): void =>
+  Metrics.heartbeats.unsafeUpdate(1, ok ? heartbeatLabels.ok : heartbeatLabels.failed)

@@ -1,8 +1,9 @@
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ConfigError } from "../Errors.js"
+import { ConfigError, InvalidOption } from "../Errors.js"
 
 /** A duration given as Effect accepts it: `"2 seconds"`, a number of milliseconds, a `Duration`. */
 export const DurationInput = Schema.declare(
@@ -42,4 +43,21 @@ export const positiveMillis = (setting: string, input: Duration.DurationInput): 
           reason: `must be a positive, finite duration, got ${Duration.format(Duration.decode(input))}`
         })
       )
+}
+
+/**
+ * A staleness bound given to a read: a duration of zero or more (`Infinity`:
+ * no bound), as milliseconds; an `InvalidOption` for anything else.
+ */
+export const stalenessMillis = (option: string, input: unknown): number | InvalidOption => {
+  // a negative or NaN number would decode as zero: refuse it rather than guess
+  const decoded =
+    typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input as Duration.DurationInput)
+  if (Option.isNone(decoded)) {
+    return new InvalidOption({
+      option,
+      reason: `expected a duration such as "500 millis", 500 (milliseconds) or a Duration, got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`
+    })
+  }
+  return Duration.toMillis(decoded.value)
 }

@@ -5,16 +5,19 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
-import { AllSlavesUnavailable, ConnectionError, type NodeUnavailable } from "../Errors.js"
+import { AllSlavesUnavailable, ConnectionError, type NodeUnavailable, StaleSlave } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
 import { attemptOrder, type ReadStrategy } from "../ReadStrategy.js"
-import { currentRequest } from "../Request.js"
+import { type CausalSession, currentConsistency, now } from "./consistency.js"
 import { type Deadline, deadlineIn, type Operation } from "./driver.js"
 import { firstAvailable } from "./failover.js"
 import type { Health } from "./health.js"
+import type { Heartbeat } from "./heartbeat.js"
 import { recorder } from "./metrics.js"
+import type { Monitor } from "./monitor.js"
 import { ensureConnected, noteFailure } from "./node.js"
+import { mayCatchUp, requiredPosition, splitByFreshness } from "./routing.js"
 
 /**
  * An operation's work on one node. On a slave it gets the attempt's deadline,
@@ -24,6 +27,12 @@ export type Run<A, E> = (node: Node, deadline: Deadline | undefined) => Effect.E
 
 /** The errors any operation on a node can add. */
 export type NodeError = NodeUnavailable | ConnectionError
+
+/** What one read asks for beyond the fiber's consistency. */
+export interface ReadOptions {
+  /** This read's staleness bound, in milliseconds (over the fiber's and the connection's). */
+  readonly maxStalenessMillis?: number | undefined
+}
 
 export interface Router {
   readonly master: Node
@@ -40,7 +49,8 @@ export interface Router {
    */
   readonly read: <A, E extends { readonly _tag: string }>(
     operation: Operation,
-    run: Run<A, E>
+    run: Run<A, E>,
+    options?: ReadOptions
   ) => Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
   /**
    * An operation on one given node, no failover (a cursor's next batch,
@@ -62,6 +72,13 @@ export interface RouterOptions {
   readonly strategy: ReadStrategy
   readonly fallbackToMaster: boolean
   readonly health: Health
+  /** The connection's staleness bound for every read, in milliseconds. */
+  readonly maxStalenessMillis?: number | undefined
+  /** How long a causal read may wait for a slave to catch up before it goes to the master. */
+  readonly causalWaitMillis?: number | undefined
+  /** The heartbeat that measures staleness; without one every slave's staleness is unknown. */
+  readonly heartbeat?: Heartbeat | undefined
+  readonly monitor?: Monitor | undefined
 }
 
 const spanName = (operation: Operation) =>
@@ -123,7 +140,8 @@ const traced = <A, E, R>(operation: Operation, body: (span: Tracer.Span) => Effe
 }
 
 export const make = (options: RouterOptions): Router => {
-  const { master, slaves, health, strategy } = options
+  const { master, slaves, health, strategy, heartbeat, monitor } = options
+  const causalWaitMillis = options.causalWaitMillis ?? 0
   let closed = false
   const nodes = [master, ...slaves]
   const recorders = new Map(nodes.map((node) => [node, recorder(node)]))
@@ -157,7 +175,14 @@ export const make = (options: RouterOptions): Router => {
           else if (failure?._tag === "NodeUnavailable") health.unsafeMark(node.connectionId, false)
         }
         if (failure !== undefined) noteFailure(node, failure)
-        else for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
+        else {
+          for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
+          if (node.role === "slave") {
+            const seen = health.seen[node.connectionId]!
+            if (seen !== Number.NEGATIVE_INFINITY)
+              span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
+          }
+        }
         return Effect.void
       })
     })
@@ -171,45 +196,158 @@ export const make = (options: RouterOptions): Router => {
   const isUnavailable = <E>(error: E | NodeError): error is NodeUnavailable =>
     (error as { readonly _tag: string })._tag === "NodeUnavailable"
 
+  const firstAvailableOf = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    order: ReadonlyArray<number>,
+    run: Run<A, E>
+  ) =>
+    firstAvailable({
+      order: order.map((id) => slaves[id]!),
+      attempt: (slave: Node) => onNode(span, slave, options.attemptTimeoutMillis, run),
+      isUnavailable,
+      onAllUnavailable: (attempts) => new AllSlavesUnavailable({ attempts }),
+      onUnavailable: passedOver(span)
+    })
+
   const fromSlaves = <A, E extends { readonly _tag: string }>(span: Tracer.Span, run: Run<A, E>) =>
     Effect.gen(function* () {
       const statuses = health.unsafeStatuses()
       const order = attemptOrder(statuses, yield* strategy.order(statuses))
-      return yield* firstAvailable({
-        order: order.map((id) => slaves[id]!),
-        attempt: (slave: Node) => onNode(span, slave, options.attemptTimeoutMillis, run),
-        isUnavailable,
-        onAllUnavailable: (attempts) => new AllSlavesUnavailable({ attempts }),
-        onUnavailable: passedOver(span)
-      })
+      return yield* firstAvailableOf(span, order, run)
     })
 
   const onMasterNode = <A, E extends { readonly _tag: string }>(span: Tracer.Span, run: Run<A, E>) =>
     onNode(span, master, undefined, run)
 
-  const read = <A, E extends { readonly _tag: string }>(operation: Operation, run: Run<A, E>) =>
+  const isAllUnavailable = (error: { readonly _tag: string }): error is AllSlavesUnavailable =>
+    error._tag === "AllSlavesUnavailable"
+
+  // Records a slave passed over as too stale, once per read.
+  const tooStale = (span: Tracer.Span, id: number, startedAt: number, required: number | "causal") => {
+    const slave = slaves[id]!
+    const bound = health.stalenessMillis(id, startedAt)
+    const error = new StaleSlave({
+      node: slave,
+      stalenessMillis: Number.isFinite(bound) ? bound : undefined,
+      required
+    })
+    recorders.get(slave)!.staleSkip()
+    span.event("stale", BigInt(Math.round(startedAt * 1e6)), {
+      ...Object.fromEntries(attributes.get(slave)!),
+      "msc.slave.staleness_bound_ms": Number.isFinite(bound) ? bound : -1
+    })
+    return error
+  }
+
+  /**
+   * A read that must reflect every write acknowledged before `position`: the
+   * slaves that have shown a heartbeat sent at or after it, in the
+   * strategy's order; in a causal scope, a bounded wait for one to catch up;
+   * then the master (causal, or `fallbackToMaster`) or `AllSlavesUnavailable`.
+   */
+  const freshRead = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    run: Run<A, E>,
+    causalPosition: number,
+    maxStalenessMillis: number | undefined
+  ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> =>
+    Effect.gen(function* () {
+      const startedAt = now()
+      const position = requiredPosition(causalPosition, startedAt, maxStalenessMillis)
+      if (position === Number.NEGATIVE_INFINITY) {
+        return yield* options.fallbackToMaster
+          ? Effect.catchIf(fromSlaves(span, run), isAllUnavailable, () => onMasterNode(span, run))
+          : fromSlaves(span, run)
+      }
+      const causal = causalPosition !== Number.NEGATIVE_INFINITY
+      const required: number | "causal" =
+        causal && position === causalPosition ? "causal" : (maxStalenessMillis ?? "causal")
+      span.attribute("msc.read.consistency", causal ? "causal" : "bounded")
+      const deadline = startedAt + causalWaitMillis
+      const staleErrors = new Map<number, StaleSlave>()
+      let unavailable: ReadonlyArray<NodeUnavailable | StaleSlave> = []
+      while (true) {
+        const statuses = health.unsafeStatuses()
+        const order = attemptOrder(statuses, yield* strategy.order(statuses))
+        const { fresh, stale } = splitByFreshness(order, health.seen, position)
+        for (const id of stale) {
+          if (!staleErrors.has(id)) staleErrors.set(id, tooStale(span, id, startedAt, required))
+        }
+        if (fresh.length > 0) {
+          const outcome = yield* Effect.either(firstAvailableOf(span, fresh, run))
+          if (outcome._tag === "Right") return outcome.right
+          if (!isAllUnavailable(outcome.left)) return yield* Effect.fail(outcome.left)
+          unavailable = [...unavailable, ...outcome.left.attempts]
+        }
+        if (
+          !causal ||
+          monitor === undefined ||
+          !mayCatchUp(order, health.isDown, health.lag, position, deadline) ||
+          !(yield* monitor.awaitPosition(position, deadline))
+        ) {
+          break
+        }
+      }
+      if (causal || options.fallbackToMaster) {
+        span.attribute("msc.read.fallback", "master")
+        return yield* onMasterNode(span, run)
+      }
+      const tried = new Set(unavailable.map((attempt) => attempt.node.connectionId))
+      return yield* Effect.fail(
+        new AllSlavesUnavailable({
+          attempts: [...unavailable, ...[...staleErrors.values()].filter((e) => !tried.has(e.node.connectionId))]
+        })
+      )
+    })
+
+  const connectionMaxStaleness = options.maxStalenessMillis
+
+  const read = <A, E extends { readonly _tag: string }>(
+    operation: Operation,
+    run: Run<A, E>,
+    readOptions?: ReadOptions
+  ) =>
     traced(operation, (span) =>
       Effect.flatMap(
-        FiberRef.get(currentRequest),
-        (inRequest): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
-          if (inRequest) return onMasterNode(span, run)
-          const routed = fromSlaves(span, run)
-          return options.fallbackToMaster
-            ? Effect.catchIf(
-                routed,
-                (error): error is AllSlavesUnavailable => error._tag === "AllSlavesUnavailable",
-                () => onMasterNode(span, run)
-              )
-            : routed
+        FiberRef.get(currentConsistency),
+        (state): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
+          if (state.request) return onMasterNode(span, run)
+          const maxStaleness = readOptions?.maxStalenessMillis ?? state.maxStalenessMillis ?? connectionMaxStaleness
+          const causalPosition = state.session?.position ?? Number.NEGATIVE_INFINITY
+          if (maxStaleness === undefined && causalPosition === Number.NEGATIVE_INFINITY) {
+            const routed = fromSlaves(span, run)
+            return options.fallbackToMaster
+              ? Effect.catchIf(routed, isAllUnavailable, () => onMasterNode(span, run))
+              : routed
+          }
+          return freshRead(span, run, causalPosition, maxStaleness)
         }
       )
     ) as Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
+
+  // A write (or command) in a causal scope moves the scope's position on to
+  // the moment it completed — acknowledged, failed or interrupted alike, since
+  // an unanswered write may still have been applied — and asks for the
+  // heartbeat that will prove it replicated.
+  const advance = (session: CausalSession) =>
+    Effect.sync(() => {
+      const at = now()
+      if (at > session.position) session.position = at
+      heartbeat?.cover(at)
+    })
 
   return {
     master,
     slaves,
     isClosed: () => closed,
-    onMaster: (operation, run) => traced(operation, (span) => onMasterNode(span, run)),
+    onMaster: (operation, run) =>
+      traced(operation, (span) =>
+        Effect.flatMap(FiberRef.get(currentConsistency), (state) =>
+          state.session === undefined
+            ? onMasterNode(span, run)
+            : Effect.ensuring(onMasterNode(span, run), advance(state.session))
+        )
+      ),
     read,
     onNode: (node, operation, run) =>
       traced(operation, (span) =>
