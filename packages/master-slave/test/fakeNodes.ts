@@ -36,7 +36,7 @@ export interface FakeCluster {
 export const fakeCluster = (
   outcomes: ReadonlyArray<Outcome>,
   strategy: ReadStrategy,
-  options: { readonly fallbackToMaster?: boolean } = {}
+  options: Partial<Pick<Router.RouterOptions, "fallbackToMaster" | "maxStalenessMillis" | "causalWaitMillis">> = {}
 ): Effect.Effect<FakeCluster> =>
   Effect.gen(function* () {
     const master = fakeNode("master", -1)
@@ -48,7 +48,9 @@ export const fakeCluster = (
       attemptTimeoutMillis: 60_000,
       strategy,
       fallbackToMaster: options.fallbackToMaster ?? false,
-      health
+      health,
+      maxStalenessMillis: options.maxStalenessMillis,
+      causalWaitMillis: options.causalWaitMillis
     })
     const touched = yield* Ref.make<ReadonlyArray<number>>([])
     const run = (node: Node) =>
