@@ -96,8 +96,21 @@ export interface Cluster {
   /** The slave applies the master's changes again. */
   readonly resumeReplication: (index: number) => Effect.Effect<void, ClusterFailure>
   /**
-   * Waits until every running, unpaused slave has applied everything the
-   * master has written so far, and serves it.
+   * The slave applies each of the master's transactions only once `delay` has
+   * passed since the master committed it: a real, steady replication lag
+   * (PostgreSQL's `recovery_min_apply_delay` on the local cluster). `0` turns
+   * it off, at once. The delay stays with the slave across `stopSlave` and
+   * `startSlave`. The delay must be a finite, non-negative duration
+   * (whole milliseconds; fractions are rounded).
+   *
+   * @since 0.2.0
+   */
+  readonly setReplicationDelay: (index: number, delay: Duration.DurationInput) => Effect.Effect<void, ClusterFailure>
+  /**
+   * Waits until every running slave whose replication is neither paused nor
+   * delayed (`setReplicationDelay`) has applied everything the master has
+   * written so far, and serves it. A paused or delayed slave lags on
+   * purpose, and is not waited for.
    */
   readonly waitForReplication: (options?: WaitOptions) => Effect.Effect<void, ClusterFailure>
 }

@@ -4,8 +4,8 @@
  * MongoDB replica set, its primary as the master and each secondary, reached
  * with a direct connection, as a slave.
  *
- * Controls that need local processes (stopping a slave, pausing its
- * replication) fail with `NotSupported`. `waitForReplication` writes a marker
+ * Controls that need local processes (stopping a slave, pausing or delaying
+ * its replication) fail with `NotSupported`. `waitForReplication` writes a marker
  * on the master and waits until every slave serves it.
  *
  * @since 0.1.0
@@ -89,6 +89,7 @@ export const make = (
       startSlave: unsupported("startSlave"),
       pauseReplication: unsupported("pauseReplication"),
       resumeReplication: unsupported("resumeReplication"),
+      setReplicationDelay: unsupported("setReplicationDelay"),
       waitForReplication
     } satisfies Cluster
   })

@@ -10,7 +10,11 @@
  * `waitForReplication` deals with it: after the standbys have replayed the
  * master's WAL, it compares each standby's catalog with the one its FerretDB
  * loaded and restarts that FerretDB (same port) when they differ. Clients of
- * that slave see their connections reset, as after a real node restart.
+ * that slave see their connections reset, as after a real node restart. With
+ * `followCatalog`, the cluster does the same on its own, within a fraction of
+ * a second of a catalog change on the master, as a replicating deployment
+ * would. The `collections` a cluster is made with exist on every slave from
+ * the start (by default the library's heartbeat namespace).
  *
  * @since 0.1.0
  */
@@ -18,6 +22,7 @@ import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -27,11 +32,13 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
+import { MongoClient } from "mongodb"
 import { Cluster, ClusterError, ReplicationTimeout, type WaitOptions } from "./Cluster.js"
+import { delayMillis } from "./internal/delay.js"
 import * as Ferretdb from "./internal/ferretdb.js"
 import { freePorts } from "./internal/net.js"
 import * as Postgres from "./internal/postgres.js"
-import { type Daemon, daemon, type RunAs } from "./internal/process.js"
+import { type Daemon, daemon, describeLog, type RunAs } from "./internal/process.js"
 import * as Parts from "./Parts.js"
 
 /**
@@ -47,7 +54,38 @@ export interface Options {
   readonly progress?: Parts.Progress
   /** Where the programs are; found with `Parts.locate` when omitted. */
   readonly parts?: Parts.Parts
+  /**
+   * Collections (`"database.collection"`) created on the master before the
+   * cluster is ready, so that every slave's FerretDB knows them from the
+   * start (see the module's note on FerretDB's catalog). Default
+   * {@link defaultCollections}: the namespace of the library's heartbeats.
+   *
+   * @since 0.2.0
+   */
+  readonly collections?: ReadonlyArray<string>
+  /**
+   * Keep every slave's FerretDB in step with the master's catalog, as a
+   * replicating deployment would be: the master's catalog is polled (every
+   * 250 ms by default) and, once a standby has replayed a change, that slave's
+   * FerretDB is restarted on its port so it serves the new database, collection
+   * or index — one slave at a time, so that with two slaves or more one always
+   * answers. Off by default: tests call `waitForReplication`, which does the
+   * same at a moment they choose. `cluster up` turns it on.
+   *
+   * @since 0.2.0
+   */
+  readonly followCatalog?: boolean | { readonly interval?: Duration.DurationInput }
 }
+
+/**
+ * The collections a local cluster is made with unless told otherwise: the
+ * namespace where the library keeps its heartbeat documents, which it reads
+ * back from every slave.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultCollections: ReadonlyArray<string> = ["mongo_master_slave.heartbeats"]
 
 /**
  * One node of the local cluster.
@@ -68,6 +106,23 @@ export interface NodeInfo {
 }
 
 /**
+ * What a slave is doing now.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SlaveStatus {
+  readonly index: number
+  readonly uri: string
+  /** Whether its processes run (`stopSlave`/`startSlave`). */
+  readonly running: boolean
+  /** Whether its replication is paused (`pauseReplication`). */
+  readonly paused: boolean
+  /** Its replication delay (`setReplicationDelay`), `0` when there is none. */
+  readonly replicationDelayMillis: number
+}
+
+/**
  * The local cluster: the `Cluster` controls plus what it runs where.
  *
  * @since 0.1.0
@@ -78,6 +133,12 @@ export interface LocalCluster extends Cluster {
   readonly nodes: ReadonlyArray<NodeInfo>
   /** The process ids of everything it is running now. */
   readonly processIds: Effect.Effect<ReadonlyArray<number>>
+  /**
+   * Each slave's state: running or stopped, paused, its replication delay.
+   *
+   * @since 0.2.0
+   */
+  readonly slaveStatus: Effect.Effect<ReadonlyArray<SlaveStatus>>
 }
 
 interface FerretdbProcess {
@@ -96,7 +157,49 @@ interface RunningSlave {
 interface SlaveState {
   readonly running: Option.Option<RunningSlave>
   readonly paused: boolean
+  /** The replication delay asked for, kept across a stop and a start. */
+  readonly delayMillis: number
+  /** Set while stopped: the delay has still to be written to the standby. */
+  readonly delayPending: boolean
 }
+
+const defaultFollowInterval = "250 millis"
+
+const namespaceOf = (namespace: string) => {
+  const dot = namespace.indexOf(".")
+  return dot > 0 && dot < namespace.length - 1
+    ? Option.some({ database: namespace.slice(0, dot), collection: namespace.slice(dot + 1) })
+    : Option.none()
+}
+
+/** Creates collections through the master's FerretDB; one that exists already is fine. */
+const createCollections = (uri: string, namespaces: ReadonlyArray<{ database: string; collection: string }>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 })),
+    (client) =>
+      Effect.forEach(
+        namespaces,
+        ({ database, collection }) =>
+          Effect.tryPromise({
+            try: () =>
+              client
+                .db(database)
+                .createCollection(collection)
+                .catch((error: { code?: number }) => {
+                  // 48: NamespaceExists
+                  if (error.code !== 48) throw error
+                }),
+            catch: (cause) =>
+              new ClusterError({
+                operation: "start the local cluster",
+                reason: `could not create the collection ${database}.${collection} on the master: ${String(cause)}`,
+                cause
+              })
+          }),
+        { discard: true }
+      ),
+    (client) => Effect.promise(() => client.close(true))
+  )
 
 const resolveRunAs: Effect.Effect<RunAs | undefined, ClusterError> = Effect.try({
   try: () => {
@@ -162,6 +265,18 @@ export const make = (
         reason: `slaves must be a whole number from 1 to 8, got ${slaveCount}`
       })
     }
+    const collections = yield* Effect.forEach(options.collections ?? defaultCollections, (namespace) =>
+      Option.match(namespaceOf(namespace), {
+        onNone: () =>
+          Effect.fail(
+            new ClusterError({
+              operation: "start the local cluster",
+              reason: `collections: "${namespace}" is not a namespace of the form "database.collection"`
+            })
+          ),
+        onSome: Effect.succeed
+      })
+    )
     const progress = options.progress ?? (() => Effect.void)
     const timeout = options.startTimeout ?? "60 seconds"
     const parts = options.parts ?? (yield* Parts.locate)
@@ -228,10 +343,20 @@ export const make = (
         })
       )
 
-    const startSlaveNode = (n: NodeInfo) =>
+    const waitUntilReplayed = (n: NodeInfo, position: string, limit: Duration.DurationInput) =>
+      Postgres.hasReplayed(n.postgresPort, position).pipe(
+        Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("5 millis") }),
+        Effect.timeoutOption(limit),
+        Effect.map(Option.isSome)
+      )
+
+    // `beforeFerretdb` runs once the standby answers, before its FerretDB
+    // starts (and loads its catalog)
+    const startSlaveNode = (n: NodeInfo, beforeFerretdb: Effect.Effect<void, ClusterError> = Effect.void) =>
       inChildScope(clusterScope, (scope) =>
         Effect.gen(function* () {
           const postgres = yield* servePostgres(n).pipe(Scope.extend(scope))
+          yield* beforeFerretdb
           const ferretdb = yield* startSlaveFerretdb(n, scope)
           return { scope, postgres, ferretdb } satisfies RunningSlave
         })
@@ -241,19 +366,48 @@ export const make = (
     yield* Postgres.initPrimary(parts.postgresBin, master.dataDir, runAs)
     const masterPostgres = yield* servePostgres(master)
     yield* Postgres.createFerretdbDatabase(master.postgresPort)
-    yield* progress(`copying the primary into ${slaveCount} hot standby(s) (pg_basebackup -R)`)
-    yield* Effect.forEach(
-      slaves,
-      (s) => Postgres.baseBackup(parts.postgresBin, master.postgresPort, s.dataDir, `slave_${s.index}`, runAs),
-      { concurrency: "unbounded", discard: true }
+    yield* progress(
+      `copying the primary into ${slaveCount} hot standby(s) (pg_basebackup -R) and starting FerretDB in front of every node`
     )
-    yield* progress("starting the standbys and FerretDB in front of every node")
+    // The master's FerretDB creates the collections while the standbys are
+    // copied and started; each slave's FerretDB starts once its standby has
+    // replayed them, so it loads a catalog that holds them.
+    const created = yield* Deferred.make<string, ClusterError>()
+    const startMaster = Effect.gen(function* () {
+      const ferretdb = yield* serveFerretdb(master)
+      if (collections.length > 0) yield* createCollections(master.uri, collections)
+      return ferretdb
+    }).pipe(
+      Effect.tap(() => Deferred.complete(created, Postgres.currentWalPosition(master.postgresPort))),
+      Effect.onError(() => Deferred.interrupt(created))
+    )
+    const collectionsReplayed = (n: NodeInfo) =>
+      Effect.gen(function* () {
+        if (collections.length === 0) return
+        const position = yield* Deferred.await(created)
+        if (!(yield* waitUntilReplayed(n, position, timeout))) {
+          return yield* new ClusterError({
+            operation: `start slave ${n.index}`,
+            reason: `its standby did not replay the master's first collections within ${Duration.format(Duration.decode(timeout))}; ${describeLog(logFile(n, "postgres"))}`
+          })
+        }
+      })
     const [masterFerretdb, running] = yield* Effect.all(
-      [serveFerretdb(master), Effect.forEach(slaves, startSlaveNode, { concurrency: "unbounded" })],
+      [
+        startMaster,
+        Effect.forEach(
+          slaves,
+          (s) =>
+            Postgres.baseBackup(parts.postgresBin, master.postgresPort, s.dataDir, `slave_${s.index}`, runAs).pipe(
+              Effect.zipRight(startSlaveNode(s, collectionsReplayed(s)))
+            ),
+          { concurrency: "unbounded" }
+        )
+      ],
       { concurrency: "unbounded" }
     )
     const state = yield* Ref.make<ReadonlyArray<SlaveState>>(
-      running.map((r) => ({ running: Option.some(r), paused: false }))
+      running.map((r) => ({ running: Option.some(r), paused: false, delayMillis: 0, delayPending: false }))
     )
     const lock = yield* Effect.makeSemaphore(1)
     const exclusive = lock.withPermits(1)
@@ -290,17 +444,24 @@ export const make = (
           const { state: current } = yield* slaveAt(`stopSlave(${index})`, index)
           if (Option.isNone(current.running)) return
           yield* Scope.close(current.running.value.scope, Exit.void)
-          yield* setState(index, () => ({ running: Option.none(), paused: false }))
+          yield* setState(index, (s) => ({ ...s, running: Option.none(), paused: false }))
         })
       )
 
     const startSlave = (index: number) =>
       exclusive(
         Effect.gen(function* () {
-          const { node, state: current } = yield* slaveAt(`startSlave(${index})`, index)
+          const operation = `startSlave(${index})`
+          const { node, state: current } = yield* slaveAt(operation, index)
           if (Option.isSome(current.running)) return
-          const started = yield* startSlaveNode(node)
-          yield* setState(index, () => ({ running: Option.some(started), paused: false }))
+          // a delay set while the slave was stopped is written before FerretDB serves anything
+          const applyPendingDelay = current.delayPending
+            ? Postgres.setApplyDelay(node.postgresPort, current.delayMillis).pipe(
+                Effect.mapError((e) => new ClusterError({ operation, reason: e.reason, cause: e }))
+              )
+            : Effect.void
+          const started = yield* startSlaveNode(node, applyPendingDelay)
+          yield* setState(index, (s) => ({ ...s, running: Option.some(started), paused: false, delayPending: false }))
         })
       )
 
@@ -314,14 +475,35 @@ export const make = (
         })
       )
 
+    const setReplicationDelay = (index: number, delay: Duration.DurationInput) =>
+      exclusive(
+        Effect.gen(function* () {
+          const operation = `setReplicationDelay(${index})`
+          const millis = yield* delayMillis(operation, delay)
+          const { node, state: current } = yield* slaveAt(operation, index)
+          if (Option.isSome(current.running)) {
+            yield* Postgres.setApplyDelay(node.postgresPort, millis).pipe(
+              Effect.mapError((e) => new ClusterError({ operation, reason: e.reason, cause: e }))
+            )
+          }
+          yield* setState(index, (s) => ({
+            ...s,
+            delayMillis: millis,
+            delayPending: Option.isNone(current.running)
+          }))
+        })
+      )
+
+    /** Restarts a slave's FerretDB when its standby's catalog is not the one it loaded; whether it did. */
     const refreshCatalog = (index: number) =>
       Effect.gen(function* () {
         const { node, running } = yield* runningSlave("refresh a slave's catalog", index)
         const catalog = yield* Postgres.catalogDigest(node.postgresPort)
-        if (catalog === running.ferretdb.catalog) return
+        if (catalog === running.ferretdb.catalog) return false
         yield* Scope.close(running.ferretdb.scope, Exit.void)
         const ferretdb = yield* startSlaveFerretdb(node, running.scope)
         yield* setState(index, (s) => ({ ...s, running: Option.some({ ...running, ferretdb }) }))
+        return true
       })
 
     const waitForReplication = (waitOptions: WaitOptions = {}) =>
@@ -329,16 +511,14 @@ export const make = (
         Effect.gen(function* () {
           const limit = Duration.decode(waitOptions.timeout ?? "30 seconds")
           const states = yield* Ref.get(state)
-          const targets = slaves.filter((_, i) => Option.isSome(states[i]!.running) && !states[i]!.paused)
+          const targets = slaves.filter((_, i) => {
+            const s = states[i]!
+            return Option.isSome(s.running) && !s.paused && s.delayMillis === 0
+          })
           const position = yield* Postgres.currentWalPosition(master.postgresPort)
           const lagging = yield* Effect.forEach(
             targets,
-            (s) =>
-              Postgres.hasReplayed(s.postgresPort, position).pipe(
-                Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("5 millis") }),
-                Effect.timeoutOption(limit),
-                Effect.map((caughtUp) => (Option.isSome(caughtUp) ? [] : [s.index]))
-              ),
+            (s) => Effect.map(waitUntilReplayed(s, position, limit), (caughtUp) => (caughtUp ? [] : [s.index])),
             { concurrency: "unbounded" }
           ).pipe(Effect.map((results) => results.flat()))
           if (lagging.length > 0) {
@@ -347,6 +527,48 @@ export const make = (
           yield* Effect.forEach(targets, (s) => refreshCatalog(s.index), { concurrency: "unbounded", discard: true })
         })
       )
+
+    /**
+     * One look at the catalogs: every running slave whose FerretDB did not
+     * load the master's current catalog is refreshed once its standby has
+     * replayed a change, one slave at a time. Paused and delayed slaves too:
+     * they serve a new collection once their standby has it.
+     */
+    const followOnce = (masterCatalog: string) =>
+      Effect.gen(function* () {
+        const states = yield* Ref.get(state)
+        const behind = states.flatMap((s, i) =>
+          Option.isSome(s.running) && s.running.value.ferretdb.catalog !== masterCatalog ? [i] : []
+        )
+        for (const index of behind) {
+          const restarted = yield* exclusive(refreshCatalog(index)).pipe(
+            Effect.catchAll((error) =>
+              Effect.as(progress(`slave ${index}: could not refresh its catalog (${error.message}); will retry`), false)
+            )
+          )
+          if (restarted) yield* progress(`slave ${index}: the master's catalog changed; FerretDB reloaded it`)
+        }
+      })
+
+    const followCatalog = (interval: Duration.DurationInput) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const onMaster = yield* Postgres.session(master.postgresPort)
+          return yield* Postgres.catalogDigest(master.postgresPort, onMaster).pipe(
+            Effect.flatMap(followOnce),
+            Effect.zipRight(Effect.sleep(interval)),
+            Effect.forever
+          )
+        })
+      ).pipe(
+        Effect.tapError((error) => progress(`following the master's catalog: ${error.message}; retrying`)),
+        Effect.retry(Schedule.spaced(interval))
+      )
+
+    if (options.followCatalog !== undefined && options.followCatalog !== false) {
+      const interval = options.followCatalog === true ? defaultFollowInterval : options.followCatalog.interval
+      yield* Effect.forkIn(followCatalog(interval ?? defaultFollowInterval), clusterScope)
+    }
 
     const processIds = Effect.gen(function* () {
       const states = yield* Ref.get(state)
@@ -359,6 +581,18 @@ export const make = (
       return [watchdog.pid, masterPostgres.pid, masterFerretdb.pid, ...slavePids]
     })
 
+    const slaveStatus = Effect.map(Ref.get(state), (states) =>
+      states.map(
+        (s, index): SlaveStatus => ({
+          index,
+          uri: slaves[index]!.uri,
+          running: Option.isSome(s.running),
+          paused: s.paused,
+          replicationDelayMillis: s.delayMillis
+        })
+      )
+    )
+
     yield* progress(
       `cluster ready: master ${master.uri}, slaves ${slaves.map((s) => s.uri).join(" ")} (files in ${tempDir})`
     )
@@ -370,10 +604,12 @@ export const make = (
       tempDir,
       nodes: [master, ...slaves],
       processIds,
+      slaveStatus,
       stopSlave,
       startSlave,
       pauseReplication: (index: number) => setPaused(index, true),
       resumeReplication: (index: number) => setPaused(index, false),
+      setReplicationDelay,
       waitForReplication
     } satisfies LocalCluster
   })

@@ -35,7 +35,8 @@ layer(TestCluster.layer, { excludeTestServices: true })("ExternalCluster over a 
         external.stopSlave,
         external.startSlave,
         external.pauseReplication,
-        external.resumeReplication
+        external.resumeReplication,
+        (index: number) => external.setReplicationDelay(index, "1 second")
       ]) {
         const error = yield* Effect.flip(control(0))
         expect(error._tag).toBe("NotSupported")

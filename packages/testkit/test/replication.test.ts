@@ -98,7 +98,12 @@ layer(TestCluster.layer, { excludeTestServices: true })("the local cluster repli
   it.effect("a control naming no slave is a typed error that gives the valid range", () =>
     Effect.gen(function* () {
       const cluster = yield* Cluster
-      for (const control of [cluster.stopSlave, cluster.startSlave, cluster.pauseReplication]) {
+      for (const control of [
+        cluster.stopSlave,
+        cluster.startSlave,
+        cluster.pauseReplication,
+        (index: number) => cluster.setReplicationDelay(index, "1 second")
+      ]) {
         const error = yield* Effect.flip(control(7))
         expect(error._tag).toBe("ClusterError")
         expect(error.message).toMatch(/there is no slave 7: the cluster has slaves 0 to 1/)

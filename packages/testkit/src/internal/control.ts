@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
 import type * as Net from "node:net"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { type Cluster, ClusterError, type ClusterFailure, NotSupported, ReplicationTimeout } from "../Cluster.js"
+import type { SlaveStatus } from "../LocalCluster.js"
+import { delayMillis } from "./delay.js"
 import { host } from "./net.js"
 
 /**
@@ -17,23 +20,82 @@ export interface ClusterInfo {
   readonly kind: "local" | "external"
   readonly masterUri: string
   readonly slaveUris: ReadonlyArray<string>
-  readonly control?: { readonly url: string; readonly token: string }
+  readonly control?: Control
 }
 
+/** Where a cluster's controls are served, and the token that opens them. */
+export interface Control {
+  readonly url: string
+  readonly token: string
+}
+
+/** A cluster whose controls can be served: the local one also reports its slaves. */
+export type Served = Cluster & { readonly slaveStatus?: Effect.Effect<ReadonlyArray<SlaveStatus>> }
+
+type SlaveOp = "stopSlave" | "startSlave" | "pauseReplication" | "resumeReplication"
+
 type Request =
-  | { readonly op: "stopSlave" | "startSlave" | "pauseReplication" | "resumeReplication"; readonly index: number }
+  | { readonly op: SlaveOp; readonly index: number }
+  | { readonly op: "setReplicationDelay"; readonly index: number; readonly millis: number }
   | { readonly op: "waitForReplication"; readonly timeoutMillis?: number }
+  | { readonly op: "status" }
 
-type Reply = { readonly ok: true } | { readonly ok: false; readonly error: Record<string, unknown> & { _tag: string } }
+type Reply =
+  | { readonly ok: true; readonly value?: unknown }
+  | { readonly ok: false; readonly error: Record<string, unknown> & { _tag: string } }
 
-const perform = (cluster: Cluster, request: Request): Effect.Effect<void, ClusterFailure> => {
+const slaveOps: ReadonlyArray<string> = ["stopSlave", "startSlave", "pauseReplication", "resumeReplication"]
+
+/** The request a body holds, if it is one. */
+const decodeRequest = (body: unknown): Request | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const { op, index, millis, timeoutMillis } = body as Record<string, unknown>
+  if (typeof op !== "string") return undefined
+  if (slaveOps.includes(op)) return typeof index === "number" ? { op: op as SlaveOp, index } : undefined
+  if (op === "setReplicationDelay") {
+    return typeof index === "number" && typeof millis === "number" ? { op, index, millis } : undefined
+  }
+  if (op === "waitForReplication") {
+    if (timeoutMillis === undefined) return { op }
+    return typeof timeoutMillis === "number" ? { op, timeoutMillis } : undefined
+  }
+  return op === "status" ? { op } : undefined
+}
+
+const perform = (cluster: Served, request: Request): Effect.Effect<unknown, ClusterFailure> => {
   switch (request.op) {
     case "waitForReplication":
       return cluster.waitForReplication(
         request.timeoutMillis === undefined ? {} : { timeout: `${request.timeoutMillis} millis` }
       )
+    case "setReplicationDelay":
+      return cluster.setReplicationDelay(request.index, request.millis)
+    case "status":
+      return cluster.slaveStatus ?? Effect.fail(new NotSupported({ operation: "status" }))
     default:
       return cluster[request.op](request.index)
+  }
+}
+
+/** What a request did, in a line a person reads. */
+const describe = (request: Request): string | undefined => {
+  switch (request.op) {
+    case "stopSlave":
+      return `slave ${request.index} stopped`
+    case "startSlave":
+      return `slave ${request.index} started`
+    case "pauseReplication":
+      return `slave ${request.index}: replication paused`
+    case "resumeReplication":
+      return `slave ${request.index}: replication resumed`
+    case "setReplicationDelay":
+      return request.millis === 0
+        ? `slave ${request.index}: replication delay off`
+        : `slave ${request.index}: replication delayed by ${request.millis} ms`
+    case "waitForReplication":
+      return "waited for the slaves to replicate the master"
+    case "status":
+      return undefined
   }
 }
 
@@ -61,9 +123,13 @@ const decodeError = (error: Record<string, unknown>): ClusterFailure => {
 
 /**
  * Serves a cluster's controls over HTTP on a loopback port, guarded by a
- * random token, for as long as the scope lives.
+ * random token, for as long as the scope lives; `report` is told what each
+ * control did.
  */
-export const serve = (cluster: Cluster): Effect.Effect<ClusterInfo, ClusterError, Scope.Scope> =>
+export const serve = (
+  cluster: Served,
+  report: (line: string) => Effect.Effect<void> = () => Effect.void
+): Effect.Effect<ClusterInfo, ClusterError, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>()
     const token = randomBytes(16).toString("hex")
@@ -78,21 +144,28 @@ export const serve = (cluster: Cluster): Effect.Effect<ClusterInfo, ClusterError
         if (req.headers.authorization !== `Bearer ${token}`) {
           return reply(403, { ok: false, error: { _tag: "ClusterError", operation: "control", reason: "bad token" } })
         }
-        let request: Request
+        let request: Request | undefined
         try {
-          request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Request
+          request = decodeRequest(JSON.parse(Buffer.concat(chunks).toString("utf8")))
         } catch {
+          request = undefined
+        }
+        if (request === undefined) {
           return reply(400, { ok: false, error: { _tag: "ClusterError", operation: "control", reason: "bad request" } })
         }
-        Runtime.runPromiseExit(runtime)(perform(cluster, request)).then((exit) =>
+        const done = describe(request)
+        const performed = perform(cluster, request).pipe(
+          Effect.tap(() => (done === undefined ? Effect.void : report(done)))
+        )
+        Runtime.runPromiseExit(runtime)(performed).then((exit) =>
           Exit.match(exit, {
-            onSuccess: () => reply(200, { ok: true }),
+            onSuccess: (value) => reply(200, value === undefined ? { ok: true } : { ok: true, value }),
             onFailure: (cause) => {
               const failure = cause._tag === "Fail" ? cause.error : undefined
               reply(
                 500,
                 failure === undefined
-                  ? { ok: false, error: { _tag: "ClusterError", operation: request.op, reason: String(cause) } }
+                  ? { ok: false, error: { _tag: "ClusterError", operation: request.op, reason: Cause.pretty(cause) } }
                   : encodeError(failure)
               )
             }
@@ -123,41 +196,76 @@ export const serve = (cluster: Cluster): Effect.Effect<ClusterInfo, ClusterError
     }
   })
 
+/** Sends one request to the controls another process serves; the reply's value. */
+const call = (control: Control, request: Request): Effect.Effect<unknown, ClusterFailure> =>
+  Effect.tryPromise({
+    try: async (signal) => {
+      const response = await fetch(control.url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${control.token}`, "content-type": "application/json" },
+        body: JSON.stringify(request),
+        signal
+      })
+      return (await response.json()) as Reply
+    },
+    catch: (cause) =>
+      new ClusterError({
+        operation: request.op,
+        reason: `the cluster controls at ${control.url} did not answer (is the cluster still up?): ${String(cause)}`,
+        cause
+      })
+  }).pipe(Effect.flatMap((reply) => (reply.ok ? Effect.succeed(reply.value) : Effect.fail(decodeError(reply.error)))))
+
 /**
  * A cluster whose controls are served by another process.
  */
-export const remote = (info: ClusterInfo & { readonly control: NonNullable<ClusterInfo["control"]> }): Cluster => {
-  const call = (request: Request): Effect.Effect<void, ClusterFailure> =>
-    Effect.tryPromise({
-      try: async (signal) => {
-        const response = await fetch(info.control.url, {
-          method: "POST",
-          headers: { authorization: `Bearer ${info.control.token}`, "content-type": "application/json" },
-          body: JSON.stringify(request),
-          signal
-        })
-        return (await response.json()) as Reply
-      },
-      catch: (cause) =>
-        new ClusterError({
-          operation: request.op,
-          reason: `the cluster controls did not answer: ${String(cause)}`,
-          cause
-        })
-    }).pipe(Effect.flatMap((reply) => (reply.ok ? Effect.void : Effect.fail(decodeError(reply.error)))))
+export const remote = (info: ClusterInfo & { readonly control: Control }): Cluster => {
+  const send = (request: Request) => Effect.asVoid(call(info.control, request))
   return {
     kind: info.kind,
     masterUri: info.masterUri,
     slaveUris: info.slaveUris,
-    stopSlave: (index) => call({ op: "stopSlave", index }),
-    startSlave: (index) => call({ op: "startSlave", index }),
-    pauseReplication: (index) => call({ op: "pauseReplication", index }),
-    resumeReplication: (index) => call({ op: "resumeReplication", index }),
+    stopSlave: (index) => send({ op: "stopSlave", index }),
+    startSlave: (index) => send({ op: "startSlave", index }),
+    pauseReplication: (index) => send({ op: "pauseReplication", index }),
+    resumeReplication: (index) => send({ op: "resumeReplication", index }),
+    setReplicationDelay: (index, delay) =>
+      Effect.flatMap(delayMillis(`setReplicationDelay(${index})`, delay), (millis) =>
+        send({ op: "setReplicationDelay", index, millis })
+      ),
     waitForReplication: (options = {}) =>
-      call(
+      send(
         options.timeout === undefined
           ? { op: "waitForReplication" }
           : { op: "waitForReplication", timeoutMillis: Duration.toMillis(options.timeout) }
       )
+  }
+}
+
+/** The slaves' state, from the controls another process serves. */
+export const remoteStatus = (control: Control): Effect.Effect<ReadonlyArray<SlaveStatus>, ClusterFailure> =>
+  Effect.map(call(control, { op: "status" }), (value) => value as ReadonlyArray<SlaveStatus>)
+
+/**
+ * The control endpoint as one line, the way `cluster up` writes it to its
+ * env file (`MSC_CLUSTER_CONTROL`): a URL whose user part is the token.
+ */
+export const formatControl = (control: Control): string => {
+  const url = new URL(control.url)
+  url.username = control.token
+  return url.href
+}
+
+/** The control endpoint of a `MSC_CLUSTER_CONTROL` line, if it is one. */
+export const parseControl = (text: string): Control | undefined => {
+  try {
+    const url = new URL(text.trim())
+    const token = decodeURIComponent(url.username)
+    if (url.protocol !== "http:" || token.length === 0) return undefined
+    url.username = ""
+    url.password = ""
+    return { url: url.href, token }
+  } catch {
+    return undefined
   }
 }

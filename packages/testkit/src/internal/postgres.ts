@@ -13,6 +13,33 @@ export const ferretdbDatabase = "ferretdb"
 
 const superuser = "postgres"
 
+const connect = (port: number, database: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const client = new pg.Client({ host, port, user: superuser, database, connectionTimeoutMillis: 5_000 })
+      // a node going down under an open connection must not crash the process
+      client.on("error", () => {})
+      await client.connect()
+      return client
+    },
+    catch: (cause) =>
+      new ClusterError({ operation: "connect to PostgreSQL", reason: `port ${port}: ${String(cause)}`, cause })
+  })
+
+const disconnect = (client: pg.Client) => Effect.promise(() => client.end().catch(() => undefined))
+
+const runOn = <Row extends object>(client: pg.Client, sql: string, params: ReadonlyArray<unknown>) =>
+  Effect.tryPromise({
+    try: () => client.query<Row>(sql, [...params]).then((result) => result.rows),
+    catch: (cause) => new ClusterError({ operation: "query PostgreSQL", reason: `${sql}: ${String(cause)}`, cause })
+  })
+
+/** Runs queries on one node, as {@link query} does. */
+export type Runner = <Row extends object>(
+  sql: string,
+  params?: ReadonlyArray<unknown>
+) => Effect.Effect<ReadonlyArray<Row>, ClusterError>
+
 /**
  * Runs one query on a node as the superuser, over a connection opened for it.
  */
@@ -22,24 +49,25 @@ export const query = <Row extends object>(
   params: ReadonlyArray<unknown> = [],
   database = ferretdbDatabase
 ): Effect.Effect<ReadonlyArray<Row>, ClusterError> =>
-  Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: async () => {
-        const client = new pg.Client({ host, port, user: superuser, database, connectionTimeoutMillis: 5_000 })
-        // a node going down under an open connection must not crash the process
-        client.on("error", () => {})
-        await client.connect()
-        return client
-      },
-      catch: (cause) =>
-        new ClusterError({ operation: "connect to PostgreSQL", reason: `port ${port}: ${String(cause)}`, cause })
-    }),
-    (client) =>
-      Effect.tryPromise({
-        try: () => client.query<Row>(sql, [...params]).then((result) => result.rows),
-        catch: (cause) => new ClusterError({ operation: "query PostgreSQL", reason: `${sql}: ${String(cause)}`, cause })
-      }),
-    (client) => Effect.promise(() => client.end().catch(() => undefined))
+  Effect.acquireUseRelease(connect(port, database), (client) => runOn<Row>(client, sql, params), disconnect)
+
+/** The queries of one node, each over a connection of its own. */
+export const runner =
+  (port: number): Runner =>
+  (sql, params) =>
+    query(port, sql, params)
+
+/**
+ * One connection to a node, kept open for as long as the scope lives, for
+ * queries asked often (a poll): opening a connection costs PostgreSQL a
+ * process, ten times the query itself.
+ */
+export const session = (port: number): Effect.Effect<Runner, ClusterError, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(connect(port, ferretdbDatabase), disconnect),
+    (client): Runner =>
+      (sql, params = []) =>
+        runOn(client, sql, params)
   )
 
 /** The settings every node runs with: loopback only, no Unix socket, durability traded for speed. */
@@ -163,15 +191,50 @@ export const hasReplayed = (port: number, lsn: string) =>
  * nodes with the same digest show a FerretDB the same databases, collections
  * and indexes.
  */
-export const catalogDigest = (port: number) =>
-  query<{ digest: string | null }>(
-    port,
+export const catalogDigest = (port: number, on: Runner = runner(port)) =>
+  on<{ digest: string | null }>(
     `SELECT md5(string_agg(table_schema || '=' || md5(query_to_xml(
         format('SELECT _jsonb FROM %I._ferretdb_database_metadata ORDER BY _jsonb', table_schema), false, false, ''
       )::text), ',' ORDER BY table_schema)) AS digest
      FROM information_schema.tables
      WHERE table_name = '_ferretdb_database_metadata'`
   ).pipe(Effect.map((rows) => rows[0]?.digest ?? ""))
+
+/** A standby's `recovery_min_apply_delay`, in milliseconds. */
+export const applyDelay = (port: number) =>
+  query<{ ms: string }>(
+    port,
+    "SELECT setting AS ms FROM pg_settings WHERE name = 'recovery_min_apply_delay'",
+    [],
+    "postgres"
+  ).pipe(Effect.map((rows) => Number(rows[0]?.ms)))
+
+/**
+ * Sets a standby's `recovery_min_apply_delay` — it applies each transaction
+ * only once the delay has passed since the primary committed it — and waits
+ * until the server has reloaded its configuration. `ALTER SYSTEM` writes it
+ * to `postgresql.auto.conf` in the data directory, so it outlives a restart.
+ * The startup process re-reads it on the reload's SIGHUP, which also wakes it
+ * from a delay it is waiting out: a shorter delay, or none, applies at once.
+ */
+export const setApplyDelay = (port: number, millis: number) =>
+  Effect.gen(function* () {
+    // ALTER SYSTEM takes no parameters; `millis` is a validated whole number
+    yield* query(port, `ALTER SYSTEM SET recovery_min_apply_delay = '${Math.round(millis)}ms'`, [], "postgres")
+    yield* query(port, "SELECT pg_reload_conf()", [], "postgres")
+    // the reload is asynchronous: a new session sees the setting once the server has re-read it
+    yield* applyDelay(port).pipe(
+      Effect.filterOrFail(
+        (current) => current === Math.round(millis),
+        (current) =>
+          new ClusterError({
+            operation: "set the replication delay",
+            reason: `port ${port}: the standby still applies ${current} ms after reloading its configuration`
+          })
+      ),
+      Effect.retry(Schedule.spaced("5 millis").pipe(Schedule.upTo("5 seconds")))
+    )
+  })
 
 /** Stops (or restarts) a standby's replay of the master's WAL. */
 export const setReplayPaused = (port: number, paused: boolean) =>
