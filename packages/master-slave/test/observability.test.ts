@@ -1,54 +1,8 @@
 import { expect, layer } from "@effect/vitest"
 import { Cluster } from "@mongo-master-slave/testkit"
-import { Context, Effect, type Exit, Metric, Option, Tracer } from "effect"
+import { Effect, Metric, Option } from "effect"
 import * as ReadStrategy from "../src/ReadStrategy.js"
-import { connect, seeded, TestCluster } from "./support.js"
-
-interface Recorded {
-  readonly name: string
-  readonly kind: Tracer.SpanKind
-  readonly attributes: Map<string, unknown>
-  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> | undefined }>
-  ended: boolean
-}
-
-/** A tracer that keeps every span, to look at what the library reports. */
-const recordingTracer = () => {
-  const spans: Array<Recorded> = []
-  let ids = 0
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const recorded: Recorded = { name, kind, attributes: new Map(), events: [], ended: false }
-      spans.push(recorded)
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${++ids}`,
-        traceId: "trace",
-        parent,
-        context: context ?? Context.empty(),
-        status: { _tag: "Started", startTime },
-        attributes: recorded.attributes,
-        links,
-        sampled: true,
-        kind,
-        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {
-          recorded.ended = true
-        },
-        attribute: (key, value) => {
-          recorded.attributes.set(key, value)
-        },
-        event: (eventName, _time, attributes) => {
-          recorded.events.push({ name: eventName, attributes })
-        },
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
-  return { tracer, spans }
-}
+import { connect, recordingTracer, seeded, TestCluster } from "./support.js"
 
 const count = (name: string, node: string) =>
   Effect.map(Metric.snapshot, (pairs) =>

@@ -1,6 +1,6 @@
 import { Cluster } from "@mongo-master-slave/testkit"
 import * as TestCluster from "@mongo-master-slave/testkit/vitest"
-import { type Duration, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, type Exit, Layer, Tracer } from "effect"
 import type { CommandStartedEvent, Document } from "mongodb"
 import * as Master from "../src/Master.js"
 import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
@@ -93,3 +93,49 @@ export const seeded = (
     yield* cluster.waitForReplication()
     return { database, collection }
   })
+
+export interface Recorded {
+  readonly name: string
+  readonly kind: Tracer.SpanKind
+  readonly attributes: Map<string, unknown>
+  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> | undefined }>
+  ended: boolean
+}
+
+/** A tracer that keeps every span, to look at what the library reports. */
+export const recordingTracer = () => {
+  const spans: Array<Recorded> = []
+  let ids = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const recorded: Recorded = { name, kind, attributes: new Map(), events: [], ended: false }
+      spans.push(recorded)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: `span-${++ids}`,
+        traceId: "trace",
+        parent,
+        context: context ?? Context.empty(),
+        status: { _tag: "Started", startTime },
+        attributes: recorded.attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {
+          recorded.ended = true
+        },
+        attribute: (key, value) => {
+          recorded.attributes.set(key, value)
+        },
+        event: (eventName, _time, attributes) => {
+          recorded.events.push({ name: eventName, attributes })
+        },
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { tracer, spans }
+}
