@@ -66,7 +66,7 @@ case $task in
     install_parts
     # the benchmarks measure what users run: the compiled packages
     say "building the packages"
-    node_modules/.bin/tsc -b tsconfig.build.json
+    "${pnpm[@]}" build >&2
     exec node packages/bench/dist/index.js -- "$@"
     ;;
   cluster)
