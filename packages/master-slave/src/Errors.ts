@@ -277,12 +277,39 @@ export class ServerError extends Data.TaggedError("ServerError")<{
 }
 
 /**
+ * An operation ran out of its time budget: a read of its `readTimeout` (all
+ * its attempts, waits and fallback together), a master operation of its
+ * `operationTimeout`. The driver's work was aborted, releasing its
+ * connection; a write given up this way may or may not have been applied.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class OperationTimeout extends Data.TaggedError("OperationTimeout")<{
+  /** What ran out of time, e.g. `insert on shop.orders`. */
+  readonly operation: string
+  /** The budget that ran out: `readTimeout` (MasterSlaveConnection.layer) or `operationTimeout` (Master.layer). */
+  readonly budget: "readTimeout" | "operationTimeout"
+  readonly millis: number
+  /** The node it was waiting for, if any. */
+  readonly node?: NodeRef | undefined
+  /** Whether it was a write (whose outcome is then unknown). */
+  readonly write: boolean
+}> {
+  override get message(): string {
+    const where = this.node === undefined ? "" : ` (waiting for ${nodeName(this.node)})`
+    const outcome = this.write ? "; the write may or may not have been applied" : ""
+    return `${this.operation} ran out of its ${this.budget} of ${formatMillis(this.millis)}${where}${outcome}`
+  }
+}
+
+/**
  * Any error of an operation on a node.
  *
  * @since 0.1.0
  * @category errors
  */
-export type OperationError = NodeUnavailable | ServerError | ConnectionError
+export type OperationError = NodeUnavailable | ServerError | ConnectionError | OperationTimeout
 
 /**
  * Any error a read can fail with.

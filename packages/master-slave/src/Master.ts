@@ -27,6 +27,12 @@ export interface Options {
   readonly uri: string
   /** How long to wait for the master when connecting, and to select it for each operation. Default 10 seconds. */
   readonly connectTimeout?: Duration.DurationInput
+  /**
+   * The budget of every operation on the master — writes, commands, reads in
+   * a request: when it runs out the operation fails with `OperationTimeout`
+   * and the driver's work is aborted. Default 10 seconds.
+   */
+  readonly operationTimeout?: Duration.DurationInput
   /** More options for its `MongoClient` (e.g. `monitorCommands`, TLS). */
   readonly clientOptions?: MongoClientOptions
 }
@@ -34,6 +40,7 @@ export interface Options {
 const OptionsSchema = Schema.Struct({
   uri: Schema.String,
   connectTimeout: Schema.optional(DurationInput),
+  operationTimeout: Schema.optional(DurationInput),
   clientOptions: Schema.optional(AnyObject)
 })
 
@@ -46,6 +53,8 @@ const OptionsSchema = Schema.Struct({
 export interface Master {
   readonly node: Node
   readonly writeConcern: WriteConcern.State
+  /** The budget of every operation on the master. */
+  readonly operationTimeoutMillis: number
 }
 
 /**
@@ -72,6 +81,10 @@ export const make = (input: string | Options): Effect.Effect<Master, ConfigError
       (error) => new ConfigError({ setting: "master", reason: `its write concern: ${error.message}` })
     )
     const timeout = yield* positiveMillis("master.connectTimeout", options.connectTimeout ?? "10 seconds")
+    const operationTimeoutMillis = yield* positiveMillis(
+      "master.operationTimeout",
+      options.operationTimeout ?? "10 seconds"
+    )
     const address = parsed.hosts.join(",")
     const client = yield* Effect.acquireRelease(
       Effect.try({
@@ -96,7 +109,7 @@ export const make = (input: string | Options): Effect.Effect<Master, ConfigError
     })
     const node = new Node("master", masterConnectionId, address, parsed.redacted, client)
     node.connected = true
-    return { node, writeConcern }
+    return { node, writeConcern, operationTimeoutMillis }
   })
 
 /**

@@ -60,6 +60,13 @@ export interface Options {
    */
   readonly maxStaleness?: Duration.DurationInput
   /**
+   * The budget of one read: all its attempts on slaves, a causal read's
+   * wait, the fallback to the master. When it runs out the read fails with
+   * `OperationTimeout` (each attempt is also bounded by the slaves'
+   * `attemptTimeout`). Default 5 seconds.
+   */
+  readonly readTimeout?: Duration.DurationInput
+  /**
    * How long a causal read waits for a slave to show the scope's writes
    * before it goes to the master. Default 500 milliseconds; `0` never waits.
    */

@@ -56,15 +56,21 @@ export interface Sent {
   readonly command: Document
 }
 
-/** Records every command the connection's clients send, for the test's scope. */
+/**
+ * Records every command the connection's clients send, for the test's scope —
+ * but the heartbeat the connection writes and probes for itself (in the
+ * `mongo_master_slave` database), which is not the test's traffic.
+ */
 export const recordCommands = (connection: MasterSlaveConnection.MasterSlaveConnection) =>
   Effect.gen(function* () {
     const sent: Array<Sent> = []
     const nodes: ReadonlyArray<Node> = [connection.master, ...connection.slaves]
     for (const node of nodes) {
       const name = node.role === "master" ? "master" : `slave-${node.connectionId}`
-      const listener = (event: CommandStartedEvent) =>
+      const listener = (event: CommandStartedEvent) => {
+        if (event.databaseName === "mongo_master_slave") return
         sent.push({ name: event.commandName, node: name, command: event.command })
+      }
       yield* Effect.acquireRelease(
         Effect.sync(() => node.client.on("commandStarted", listener)),
         () => Effect.sync(() => node.client.off("commandStarted", listener))

@@ -21,9 +21,14 @@ export interface Context {
 }
 
 // Options this library manages are dropped from what callers pass, whatever
-// their static type let through.
-const clean = (options: object | undefined): Record<string, unknown> => {
-  if (options === undefined) return {}
+// their static type let through; the call's abort signal and write concern
+// are the library's.
+const driverOptions = (
+  options: object | undefined,
+  signal: AbortSignal,
+  writeConcern?: WriteConcernSettings | undefined
+): Record<string, unknown> => {
+  if (options === undefined) return writeConcern === undefined ? { signal } : { signal, writeConcern }
   const {
     schema: _schema,
     writeConcern: _wc,
@@ -33,6 +38,8 @@ const clean = (options: object | undefined): Record<string, unknown> => {
     maxStaleness: _maxStaleness,
     ...rest
   } = options as Record<string, unknown>
+  rest.signal = signal
+  if (writeConcern !== undefined) rest.writeConcern = writeConcern
   return rest
 }
 
@@ -43,9 +50,6 @@ const routerOptions = (options: object | undefined): ReadOptions | undefined | I
   const millis = stalenessMillis("maxStaleness", maxStaleness)
   return typeof millis === "number" ? { maxStalenessMillis: millis } : millis
 }
-
-const withWriteConcern = (options: Record<string, unknown>, writeConcern: WriteConcernSettings | undefined) =>
-  writeConcern === undefined ? options : { ...options, writeConcern }
 
 // a filter or update may hold DateTime values: they are written as BSON dates
 const toDriver = (value: unknown): DriverDocument => Doc.dateTimesToDates(value) as DriverDocument
@@ -99,26 +103,31 @@ export const make = <A, I>(
   const read = <R>(
     operationName: string,
     options: object | undefined,
-    f: (collection: DriverCollection<DriverDocument>) => Promise<R>
+    f: (collection: DriverCollection<DriverDocument>, driverOptions: Record<string, unknown>) => Promise<R>
   ): Effect.Effect<R, ReadCallError | AllSlavesUnavailable | InvalidOption> => {
     const operation = operationOf(operationName, false)
     const readOptions = routerOptions(options)
     if (readOptions instanceof InvalidOption) return Effect.fail(readOptions)
     return router.read(
       operation,
-      (node, deadline) => readCall(node, operation, () => f(handle(node)), { deadline }),
+      (node, deadline) =>
+        readCall(node, operation, (signal) => f(handle(node), driverOptions(options, signal)), { deadline }),
       readOptions
     )
   }
 
+  /** A write on the master; `f` gets the driver options: the caller's, the signal and the write concern. */
   const write = <R>(
     operationName: string,
-    f: (collection: DriverCollection<DriverDocument>, writeConcern: WriteConcernSettings | undefined) => Promise<R>
+    options: object | undefined,
+    f: (collection: DriverCollection<DriverDocument>, driverOptions: Record<string, unknown>) => Promise<R>
   ) => {
     const operation = operationOf(operationName, true)
     return Effect.flatMap(control.state, (state) => {
       const writeConcern = WriteConcern.toDriver(state)
-      return router.onMaster(operation, (node) => writeCall(node, operation, () => f(handle(node), writeConcern)))
+      return router.onMaster(operation, (node, deadline) =>
+        writeCall(node, operation, (signal) => f(handle(node), driverOptions(options, signal, writeConcern)), deadline)
+      )
     })
   }
 
@@ -140,7 +149,7 @@ export const make = <A, I>(
       operation,
       onMaster: false,
       readOptions,
-      create: (node) => handle(node).find(toDriver(filter ?? {}), clean(options)),
+      create: (node, signal) => handle(node).find(toDriver(filter ?? {}), driverOptions(options, signal)),
       decode: decoder(options)
     })
   }
@@ -150,14 +159,17 @@ export const make = <A, I>(
       const readOptions = routerOptions(options)
       if (readOptions instanceof InvalidOption) return Effect.fail(readOptions)
       const onMaster = writesToCollection(pipeline)
-      const driverOptions = onMaster ? withWriteConcern(clean(options), WriteConcern.toDriver(state)) : clean(options)
+      const writeConcern = onMaster ? WriteConcern.toDriver(state) : undefined
       return Cursor.open({
         router,
         operation: operationOf("aggregate", onMaster),
         onMaster,
         readOptions,
-        create: (node) =>
-          handle(node).aggregate(toDriver([...pipeline]) as unknown as Array<DriverDocument>, driverOptions),
+        create: (node, signal) =>
+          handle(node).aggregate(
+            toDriver([...pipeline]) as unknown as Array<DriverDocument>,
+            driverOptions(options, signal, writeConcern)
+          ),
         decode: decoder(options)
       })
     })
@@ -167,9 +179,10 @@ export const make = <A, I>(
     f: (collection: DriverCollection<DriverDocument>, options: Record<string, unknown>) => Promise<unknown>,
     options?: object
   ) =>
-    write(operationName, (collection, writeConcern) =>
-      f(collection, { ...withWriteConcern(clean(options), writeConcern), includeResultMetadata: false })
-    ).pipe(Effect.flatMap(decodeFound(decoder(undefined))))
+    write(operationName, options, (collection, driverOptions) => {
+      driverOptions.includeResultMetadata = false
+      return f(collection, driverOptions)
+    }).pipe(Effect.flatMap(decodeFound(decoder(undefined))))
 
   const collection: Collection<A, I> = {
     ...control,
@@ -186,18 +199,17 @@ export const make = <A, I>(
     >["find"],
     findCursor: findCursor as Collection<A, I>["findCursor"],
     findOne: ((filter?: object, options?: object) =>
-      read("find", options, (c) => c.findOne(toDriver(filter ?? {}), clean(options))).pipe(
+      read("find", options, (c, o) => c.findOne(toDriver(filter ?? {}), o)).pipe(
         Effect.flatMap(
           (options as { schema?: unknown } | undefined)?.schema === undefined
             ? decodeFoundDefault
             : decodeFound(decoder(options))
         )
       )) as Collection<A, I>["findOne"],
-    countDocuments: (filter, options) =>
-      read("count", options, (c) => c.countDocuments(toDriver(filter ?? {}), clean(options))),
-    estimatedDocumentCount: (options) => read("count", options, (c) => c.estimatedDocumentCount(clean(options))),
+    countDocuments: (filter, options) => read("count", options, (c, o) => c.countDocuments(toDriver(filter ?? {}), o)),
+    estimatedDocumentCount: (options) => read("count", options, (c, o) => c.estimatedDocumentCount(o)),
     distinct: (key, filter, options) =>
-      read("distinct", options, (c) => c.distinct(key, toDriver(filter ?? {}), clean(options))).pipe(
+      read("distinct", options, (c, o) => c.distinct(key, toDriver(filter ?? {}), o)).pipe(
         Effect.map((values) => (tzAware ? (Doc.datesToDateTimes(values) as ReadonlyArray<unknown>) : values))
       ),
     aggregate: ((pipeline: ReadonlyArray<DriverDocument>, options?: object) =>
@@ -208,35 +220,19 @@ export const make = <A, I>(
     aggregateCursor: aggregateCursor as Collection<A, I>["aggregateCursor"],
 
     insertOne: (document, options) =>
-      Effect.flatMap(encodeOne(document), (encoded) =>
-        write("insert", (c, writeConcern) => c.insertOne(encoded, withWriteConcern(clean(options), writeConcern)))
-      ),
+      Effect.flatMap(encodeOne(document), (encoded) => write("insert", options, (c, o) => c.insertOne(encoded, o))),
     insertMany: (documents, options) =>
-      Effect.flatMap(encodeMany(documents), (encoded) =>
-        write("insert", (c, writeConcern) => c.insertMany(encoded, withWriteConcern(clean(options), writeConcern)))
-      ),
+      Effect.flatMap(encodeMany(documents), (encoded) => write("insert", options, (c, o) => c.insertMany(encoded, o))),
     updateOne: (filter, update, options) =>
-      write("update", (c, writeConcern) =>
-        c.updateOne(toDriver(filter), toDriver(update), withWriteConcern(clean(options), writeConcern))
-      ),
+      write("update", options, (c, o) => c.updateOne(toDriver(filter), toDriver(update), o)),
     updateMany: (filter, update, options) =>
-      write("update", (c, writeConcern) =>
-        c.updateMany(toDriver(filter), toDriver(update), withWriteConcern(clean(options), writeConcern))
-      ),
+      write("update", options, (c, o) => c.updateMany(toDriver(filter), toDriver(update), o)),
     replaceOne: (filter, replacement, options) =>
       Effect.flatMap(encodeOne(replacement), (encoded) =>
-        write("update", (c, writeConcern) =>
-          c.replaceOne(toDriver(filter), encoded, withWriteConcern(clean(options), writeConcern))
-        )
+        write("update", options, (c, o) => c.replaceOne(toDriver(filter), encoded, o))
       ),
-    deleteOne: (filter, options) =>
-      write("delete", (c, writeConcern) =>
-        c.deleteOne(toDriver(filter), withWriteConcern(clean(options), writeConcern))
-      ),
-    deleteMany: (filter, options) =>
-      write("delete", (c, writeConcern) =>
-        c.deleteMany(toDriver(filter), withWriteConcern(clean(options), writeConcern))
-      ),
+    deleteOne: (filter, options) => write("delete", options, (c, o) => c.deleteOne(toDriver(filter), o)),
+    deleteMany: (filter, options) => write("delete", options, (c, o) => c.deleteMany(toDriver(filter), o)),
     findOneAndUpdate: (filter, update, options) =>
       findOneAnd(
         "findAndModify",
@@ -253,19 +249,10 @@ export const make = <A, I>(
         never
       >,
     bulkWrite: (operations, options) =>
-      write("bulkWrite", (c, writeConcern) =>
-        c.bulkWrite(
-          toDriver([...operations]) as unknown as Array<never>,
-          withWriteConcern(clean(options), writeConcern)
-        )
-      ),
-    createIndex: (index, options) =>
-      write("createIndexes", (c, writeConcern) => c.createIndex(index, withWriteConcern(clean(options), writeConcern))),
-    dropIndex: (indexName) =>
-      write("dropIndexes", (c, writeConcern) => c.dropIndex(indexName, withWriteConcern({}, writeConcern))).pipe(
-        Effect.asVoid
-      ),
-    drop: write("drop", (c, writeConcern) => c.drop(withWriteConcern({}, writeConcern)))
+      write("bulkWrite", options, (c, o) => c.bulkWrite(toDriver([...operations]) as unknown as Array<never>, o)),
+    createIndex: (index, options) => write("createIndexes", options, (c, o) => c.createIndex(index, o)),
+    dropIndex: (indexName) => write("dropIndexes", undefined, (c, o) => c.dropIndex(indexName, o)).pipe(Effect.asVoid),
+    drop: write("drop", undefined, (c, o) => c.drop(o))
   }
   return collection
 }

@@ -20,7 +20,7 @@ import * as Request from "../Request.js"
 import { Slaves } from "../Slaves.js"
 import * as WriteConcern from "../WriteConcern.js"
 import * as DatabaseImpl from "./database.js"
-import { collectionOperation, commandCall, databaseOperation } from "./driver.js"
+import { collectionOperation, commandCall, databaseOperation, deadlineIn } from "./driver.js"
 import * as Health from "./health.js"
 import * as Heartbeat from "./heartbeat.js"
 import * as Monitor from "./monitor.js"
@@ -43,6 +43,7 @@ const OptionsSchema = Schema.Struct({
   readStrategy: Schema.optional(Schema.declare(isReadStrategy, { identifier: "ReadStrategy" })),
   fallbackToMaster: Schema.optional(Schema.Boolean),
   maxStaleness: Schema.optional(DurationInput),
+  readTimeout: Schema.optional(DurationInput),
   causalWait: Schema.optional(DurationInput),
   heartbeat: Schema.optional(
     Schema.Union(
@@ -149,12 +150,16 @@ class Connection implements MasterSlaveConnection {
   get databaseNames() {
     const operation = databaseOperation("listDatabases", "admin", false)
     return this.router
-      .onMaster(operation, (node) =>
-        commandCall(node, operation, () =>
-          node.client
-            .db("admin")
-            .admin()
-            .listDatabases({ nameOnly: true } as object)
+      .onMaster(operation, (node, deadline) =>
+        commandCall(
+          node,
+          operation,
+          (signal) =>
+            node.client
+              .db("admin")
+              .admin()
+              .listDatabases({ nameOnly: true, signal } as object),
+          deadline
         )
       )
       .pipe(Effect.map((result) => result.databases.map((database) => database.name).sort()))
@@ -164,8 +169,13 @@ class Connection implements MasterSlaveConnection {
     Effect.gen(this, function* () {
       const name = yield* Name.databaseName(typeof nameOrDatabase === "string" ? nameOrDatabase : nameOrDatabase.name)
       const operation = databaseOperation("dropDatabase", name, false)
-      yield* this.router.onMaster(operation, (node) =>
-        commandCall(node, operation, () => node.client.db(name).command({ dropDatabase: 1 }))
+      yield* this.router.onMaster(operation, (node, deadline) =>
+        commandCall(
+          node,
+          operation,
+          (signal) => node.client.db(name).command({ dropDatabase: 1 }, { signal }),
+          deadline
+        )
       )
     })
 
@@ -194,9 +204,15 @@ class Connection implements MasterSlaveConnection {
       }
       const [database, collection] = [namespace.slice(0, dot), namespace.slice(dot + 1)]
       const operation = collectionOperation("killCursors", database, collection, false)
-      yield* this.router.onNode(node, operation, (n) =>
-        commandCall(n, operation, () =>
-          n.client.db(database).command({ killCursors: collection, cursors: [Long.fromBigInt(cursorId)] })
+      yield* this.router.onNode(node, operation, (n, deadline) =>
+        commandCall(
+          n,
+          operation,
+          (signal) =>
+            n.client
+              .db(database)
+              .command({ killCursors: collection, cursors: [Long.fromBigInt(cursorId)] }, { signal }),
+          deadline
         )
       )
     })
@@ -287,6 +303,7 @@ export const make = (
         ? undefined
         : yield* positiveMillis("options.maxStaleness", options.maxStaleness)
     const causalWaitMillis = yield* nonNegativeMillis("options.causalWait", options.causalWait ?? "500 millis")
+    const readTimeoutMillis = yield* positiveMillis("options.readTimeout", options.readTimeout ?? "5 seconds")
     const heartbeatOptions = yield* heartbeatSettings(options.heartbeat, maxStalenessMillis)
     // the heartbeat and the prober stop when the connection is closed; the
     // clients close last, after the heartbeat has removed its document
@@ -298,7 +315,10 @@ export const make = (
         ? undefined
         : yield* Heartbeat.start(
             master.node,
-            { ...heartbeatOptions, timeoutMillis: slaves.attemptTimeoutMillis },
+            {
+              ...heartbeatOptions,
+              timeoutMillis: Math.min(master.operationTimeoutMillis, slaves.attemptTimeoutMillis)
+            },
             isClosed
           )
     const monitor = yield* Monitor.start({
@@ -316,6 +336,8 @@ export const make = (
       master: master.node,
       slaves: slaves.nodes,
       attemptTimeoutMillis: slaves.attemptTimeoutMillis,
+      operationTimeoutMillis: master.operationTimeoutMillis,
+      readTimeoutMillis,
       strategy: readStrategy,
       fallbackToMaster: options.fallbackToMaster ?? false,
       health,
@@ -328,7 +350,10 @@ export const make = (
     yield* Effect.forkScoped(
       Effect.forEach(
         slaves.nodes,
-        (slave) => Effect.catchAll(ensureConnected(slave), () => health.failed(slave.connectionId)),
+        (slave) =>
+          Effect.catchAll(ensureConnected(slave, deadlineIn(slaves.attemptTimeoutMillis, "attemptTimeout")), () =>
+            health.failed(slave.connectionId)
+          ),
         {
           concurrency: "unbounded",
           discard: true

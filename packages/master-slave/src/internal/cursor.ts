@@ -24,27 +24,34 @@ export const open = <A>(options: {
   /** A pipeline that writes ($out, $merge) runs on the master. */
   readonly onMaster: boolean
   readonly readOptions?: ReadOptions | undefined
-  readonly create: (node: Node) => AbstractCursor
+  /** Creates the driver's cursor; `signal` aborts whatever it is doing when the stream gives up on it. */
+  readonly create: (node: Node, signal: AbortSignal) => AbstractCursor
   readonly decode: (raw: unknown) => Either.Either<A, DecodeError>
 }): Effect.Effect<Cursor<A>, ReadError, Scope.Scope> =>
   Effect.gen(function* () {
     const { router, operation } = options
     const scope = yield* Effect.scope
-    const firstBatch = (node: Node, deadline: Deadline | undefined) =>
+    const firstBatch = (node: Node, deadline: Deadline) =>
       Effect.gen(function* () {
-        const cursor = options.create(node)
+        const controller = new AbortController()
+        const cursor = options.create(node, controller.signal)
+        // killCursors on a node that stopped answering must not hold the scope open
         yield* Scope.addFinalizer(
           scope,
-          Effect.promise(() => cursor.close())
+          Effect.promise(() => cursor.close()).pipe(Effect.timeout(deadline.timeoutMillis), Effect.ignore)
         )
+        const abandon = () => {
+          controller.abort()
+          void cursor.close().catch(() => undefined)
+        }
         yield* readCall(node, operation, () => cursor.hasNext(), {
           deadline,
-          // an abandoned attempt (timeout, interruption) closes its cursor
-          onAbandon: () => void cursor.close()
+          // an abandoned attempt (timeout, interruption) aborts and closes its cursor
+          onAbandon: abandon
         })
-        return { node, cursor }
+        return { node, cursor, abandon }
       })
-    const { node, cursor } = yield* options.onMaster
+    const { node, cursor, abandon } = yield* options.onMaster
       ? router.onMaster(operation, firstBatch)
       : router.read(operation, firstBatch, options.readOptions)
     const cursorId = idOf(cursor)
@@ -62,7 +69,9 @@ export const open = <A>(options: {
     })
 
     const nextBatch = router
-      .onNode(node, getMore, (_, deadline) => readCall(node, getMore, () => cursor.hasNext(), { cursorId, deadline }))
+      .onNode(node, getMore, (_, deadline) =>
+        readCall(node, getMore, () => cursor.hasNext(), { cursorId, deadline, onAbandon: abandon })
+      )
       .pipe(
         Effect.mapError((error): Option.Option<ReadError> => Option.some(error)),
         Effect.flatMap((more) => (more ? buffered : Effect.fail(Option.none())))

@@ -32,8 +32,8 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
 
     const command = (operationName: string, body: DriverDocument) => {
       const operation = databaseOperation(operationName, name, false)
-      return router.onMaster(operation, (node) =>
-        commandCall(node, operation, () => node.client.db(name).command(body))
+      return router.onMaster(operation, (node, deadline) =>
+        commandCall(node, operation, (signal) => node.client.db(name).command(body, { signal }), deadline)
       )
     }
 
@@ -50,12 +50,17 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
         const writeConcern = WriteConcern.toDriver(yield* control.state)
         const operation = collectionOperation("create", name, valid, true)
         yield* router
-          .onMaster(operation, (node) =>
-            writeCall(node, operation, () =>
-              node.client.db(name).createCollection(valid, {
-                ...rest,
-                ...(writeConcern === undefined ? {} : { writeConcern })
-              } as object)
+          .onMaster(operation, (node, deadline) =>
+            writeCall(
+              node,
+              operation,
+              (signal) =>
+                node.client.db(name).createCollection(valid, {
+                  ...rest,
+                  signal,
+                  ...(writeConcern === undefined ? {} : { writeConcern })
+                } as object),
+              deadline
             )
           )
           .pipe(
@@ -74,9 +79,12 @@ export const make = (context: Context, name: string, initial: WriteConcern.State
       createCollection: createCollection as Database["createCollection"],
       listCollectionNames: (() => {
         const operation = databaseOperation("listCollections", name, false)
-        return router.onMaster(operation, (node) =>
-          commandCall(node, operation, () =>
-            node.client.db(name).listCollections({}, { nameOnly: true }).toArray()
+        return router.onMaster(operation, (node, deadline) =>
+          commandCall(
+            node,
+            operation,
+            (signal) => node.client.db(name).listCollections({}, { nameOnly: true, signal }).toArray(),
+            deadline
           ).pipe(Effect.map((collections) => collections.map((c) => c.name).sort()))
         )
       })(),

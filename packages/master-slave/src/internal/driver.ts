@@ -8,7 +8,15 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError
 } from "mongodb"
-import { ConnectionError, CursorNotFound, type NodeRef, NodeUnavailable, ServerError, WriteError } from "../Errors.js"
+import {
+  ConnectionError,
+  CursorNotFound,
+  type NodeRef,
+  NodeUnavailable,
+  OperationTimeout,
+  ServerError,
+  WriteError
+} from "../Errors.js"
 
 // Server codes that mean "this node cannot serve now" rather than "this request is wrong"
 // (the driver's retryable-read codes).
@@ -103,10 +111,10 @@ export const databaseOperation = (name: string, database: string, write: boolean
 })
 
 /** The errors a read's driver call fails with. */
-export type ReadCallError = ConnectionError | NodeUnavailable | CursorNotFound | ServerError
+export type ReadCallError = ConnectionError | NodeUnavailable | CursorNotFound | ServerError | OperationTimeout
 
 /** The errors a write's driver call fails with. */
-export type WriteCallError = ConnectionError | NodeUnavailable | WriteError | ServerError
+export type WriteCallError = ConnectionError | NodeUnavailable | WriteError | ServerError | OperationTimeout
 
 const serverCode = (error: MongoServerError): number | undefined =>
   typeof error.code === "number" ? error.code : undefined
@@ -171,61 +179,87 @@ export const mapWriteError = (node: NodeRef, operation: Operation, error: unknow
 }
 
 /**
- * A time limit for one attempt on one node: the moment (on the
- * `performance.now()` clock) by which it must have answered, and the timeout
- * it came from, for the error message.
+ * The budgets an operation can run out of: one slave attempt's
+ * (`attemptTimeout`: the read moves on to the next slave), a whole read's
+ * across its attempts (`readTimeout`), a master operation's
+ * (`operationTimeout`).
+ */
+export type Budget = "attemptTimeout" | "readTimeout" | "operationTimeout"
+
+/**
+ * A time limit: the moment (on the `performance.now()` clock) by which the
+ * call must have answered, and the budget it comes from, for the error.
  */
 export interface Deadline {
   readonly at: number
   readonly timeoutMillis: number
+  readonly budget: Budget
 }
 
-/** The deadline of an attempt starting now. */
-export const deadlineIn = (timeoutMillis: number): Deadline => ({
+/** The deadline of a budget starting now. */
+export const deadlineIn = (timeoutMillis: number, budget: Budget): Deadline => ({
   at: performance.now() + timeoutMillis,
-  timeoutMillis
+  timeoutMillis,
+  budget
 })
 
-const timedOut = (node: NodeRef, deadline: Deadline) =>
-  new NodeUnavailable({ node, reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)` })
+/** Whichever of two deadlines comes first. */
+export const earliest = (a: Deadline, b: Deadline | undefined): Deadline => (b === undefined || a.at <= b.at ? a : b)
+
+const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout =>
+  deadline.budget === "attemptTimeout"
+    ? new NodeUnavailable({ node, reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)` })
+    : new OperationTimeout({
+        operation: `${operation.name} on ${operation.namespace}`,
+        budget: deadline.budget,
+        millis: deadline.timeoutMillis,
+        node,
+        write: operation.write
+      })
 
 /**
- * Runs a driver call of a read.
- *
- * No AbortSignal reaches the driver: a signal costs an AbortController and
- * the driver's abort listeners on every operation, the most expensive part of
- * a routed read. Instead, with a deadline, a timer ends the effect as
- * `NodeUnavailable` when the deadline passes, and `onAbandon` (closing a
- * cursor, ...) runs when the call is given up — on that timeout or on
- * interruption. The driver call itself then finishes in the background,
- * bounded by the slave client's socket timeout.
+ * Runs one driver call within a deadline. The call gets an `AbortSignal`:
+ * when the deadline passes, the effect fails at once (a `NodeUnavailable`
+ * for an attempt, an `OperationTimeout` for a whole operation's budget) and
+ * the signal aborts the driver's work, which closes the connection it was
+ * using rather than leave it waiting for an answer; interruption does the
+ * same. `onAbandon` (closing a cursor, ...) runs in both cases.
  */
-export const readCall = <A>(
+const call = <A, E>(
   node: NodeRef,
   operation: Operation,
-  f: () => Promise<A>,
-  options: {
-    readonly cursorId?: bigint | undefined
-    readonly deadline?: Deadline | undefined
-    readonly onAbandon?: (() => void) | undefined
-  } = {}
-): Effect.Effect<A, ReadCallError> => {
-  const { deadline, cursorId, onAbandon } = options
-  if (deadline === undefined) {
-    return Effect.tryPromise({ try: () => f(), catch: (error) => mapReadError(node, operation, error, cursorId) })
-  }
-  return Effect.async<A, ReadCallError>((resume) => {
+  f: (signal: AbortSignal) => Promise<A>,
+  mapError: (error: unknown) => E,
+  deadline: Deadline,
+  onAbandon?: (() => void) | undefined
+): Effect.Effect<A, E | NodeUnavailable | OperationTimeout> =>
+  Effect.async<A, E | NodeUnavailable | OperationTimeout>((resume) => {
+    const controller = new AbortController()
     let settled = false
+    const abandon = () => {
+      controller.abort()
+      onAbandon?.()
+    }
     const timer = setTimeout(
       () => {
         if (settled) return
         settled = true
-        onAbandon?.()
-        resume(Effect.fail(timedOut(node, deadline)))
+        abandon()
+        resume(Effect.fail(timedOut(node, operation, deadline)))
       },
       Math.max(0, deadline.at - performance.now())
     )
-    f().then(
+    let promise: Promise<A>
+    try {
+      promise = f(controller.signal)
+    } catch (error) {
+      // a driver method that throws rather than rejects (bad arguments)
+      settled = true
+      clearTimeout(timer)
+      resume(Effect.fail(mapError(error)))
+      return
+    }
+    promise.then(
       (value) => {
         if (settled) return
         settled = true
@@ -236,34 +270,55 @@ export const readCall = <A>(
         if (settled) return
         settled = true
         clearTimeout(timer)
-        resume(Effect.fail(mapReadError(node, operation, error, cursorId)))
+        resume(Effect.fail(mapError(error)))
       }
     )
     return Effect.sync(() => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      onAbandon?.()
+      abandon()
     })
   })
-}
+
+/** Runs a driver call of a read within its deadline (see `call`). */
+export const readCall = <A>(
+  node: NodeRef,
+  operation: Operation,
+  f: (signal: AbortSignal) => Promise<A>,
+  options: {
+    readonly deadline: Deadline
+    readonly cursorId?: bigint | undefined
+    readonly onAbandon?: (() => void) | undefined
+  }
+): Effect.Effect<A, ReadCallError> =>
+  call(
+    node,
+    operation,
+    f,
+    (error) => mapReadError(node, operation, error, options.cursorId),
+    options.deadline,
+    options.onAbandon
+  )
 
 /**
- * Runs a driver call of a write or a command. An interrupted write is not
- * aborted: it may already have reached the master, and aborting would not
- * undo it.
+ * Runs a driver call of a write or a command within its deadline. A write
+ * given up (deadline, interruption) may already have reached the master:
+ * aborting does not undo it, and its `OperationTimeout` says so.
  */
 export const writeCall = <A>(
   node: NodeRef,
   operation: Operation,
-  f: () => Promise<A>
+  f: (signal: AbortSignal) => Promise<A>,
+  deadline: Deadline
 ): Effect.Effect<A, WriteCallError> =>
-  Effect.tryPromise({ try: () => f(), catch: (error) => mapWriteError(node, operation, error) })
+  call(node, operation, f, (error) => mapWriteError(node, operation, error), deadline)
 
 /** Runs a driver call of a command that neither reads through a cursor nor writes documents. */
 export const commandCall = <A>(
   node: NodeRef,
   operation: Operation,
-  f: () => Promise<A>
-): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError> =>
-  Effect.tryPromise({ try: () => f(), catch: (error) => common(node, error) ?? serverError(node, operation, error) })
+  f: (signal: AbortSignal) => Promise<A>,
+  deadline: Deadline
+): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError | OperationTimeout> =>
+  call(node, operation, f, (error) => common(node, error) ?? serverError(node, operation, error), deadline)

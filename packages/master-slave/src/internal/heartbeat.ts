@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Node } from "../Node.js"
 import { now } from "./consistency.js"
-import { commandCall, databaseOperation } from "./driver.js"
+import { commandCall, databaseOperation, deadlineIn } from "./driver.js"
 import * as metrics from "./metrics.js"
 import * as Signal from "./signal.js"
 
@@ -80,13 +80,13 @@ export const start = (
       wake.clear()
       const t = now()
       lastSent = t
-      return commandCall(master, write, () =>
-        collection.updateOne({ _id: id }, { $set: { t, at: new Date() } }, { upsert: true })
+      return commandCall(
+        master,
+        write,
+        (signal) =>
+          collection.updateOne({ _id: id }, { $set: { t, at: new Date() } }, { upsert: true, signal } as object),
+        deadlineIn(options.timeoutMillis, "operationTimeout")
       ).pipe(
-        Effect.timeoutFail({
-          duration: options.timeoutMillis,
-          onTimeout: () => new Error(`no answer within ${options.timeoutMillis} ms`)
-        }),
         Effect.matchEffect({
           onSuccess: () =>
             Effect.sync(() => {
@@ -111,10 +111,12 @@ export const start = (
     const cleanup = Effect.suspend(() => {
       lastCleanup = performance.now()
       const before = new Date(Date.now() - retentionMillis(options.intervalMillis))
-      return commandCall(master, write, () => collection.deleteMany({ at: { $lt: before } })).pipe(
-        Effect.timeout(options.timeoutMillis),
-        Effect.ignore
-      )
+      return commandCall(
+        master,
+        write,
+        (signal) => collection.deleteMany({ at: { $lt: before } }, { signal } as object),
+        deadlineIn(options.timeoutMillis, "operationTimeout")
+      ).pipe(Effect.ignore)
     })
 
     // Waits until the next heartbeat is due: the interval has passed since the
@@ -138,7 +140,12 @@ export const start = (
     yield* Effect.addFinalizer(() =>
       isClosed()
         ? Effect.void
-        : commandCall(master, write, () => collection.deleteOne({ _id: id })).pipe(Effect.timeout(1_000), Effect.ignore)
+        : commandCall(
+            master,
+            write,
+            (signal) => collection.deleteOne({ _id: id }, { signal } as object),
+            deadlineIn(Math.min(options.timeoutMillis, 1_000), "operationTimeout")
+          ).pipe(Effect.ignore)
     )
     yield* Effect.forkScoped(loop)
 

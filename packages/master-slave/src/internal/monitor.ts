@@ -97,9 +97,11 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
       if (readHeartbeat === undefined || heartbeat === undefined) {
         if (!health.isDown(id)) return Effect.void
         const started = performance.now()
-        return ensureConnected(slave).pipe(
-          Effect.zipRight(commandCall(slave, ping, () => slave.client.db("admin").command({ ping: 1 }))),
-          Effect.timeout(options.attemptTimeoutMillis),
+        const deadline = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
+        return ensureConnected(slave, deadline).pipe(
+          Effect.zipRight(
+            commandCall(slave, ping, (signal) => slave.client.db("admin").command({ ping: 1 }, { signal }), deadline)
+          ),
           Effect.zipRight(Effect.sync(() => health.unsafeSucceeded(id, performance.now() - started))),
           Effect.ignore
         )
@@ -109,12 +111,15 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
         .collection<{ _id: string; t?: unknown }>(heartbeat.collection)
       return Effect.suspend(() => {
         const started = performance.now()
-        const deadline = deadlineIn(options.attemptTimeoutMillis)
+        const deadline = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
         return ensureConnected(slave, deadline).pipe(
           Effect.zipRight(
-            readCall(slave, readHeartbeat, () => collection.findOne({ _id: heartbeat.id }, { projection: { t: 1 } }), {
-              deadline
-            })
+            readCall(
+              slave,
+              readHeartbeat,
+              (signal) => collection.findOne({ _id: heartbeat.id }, { projection: { t: 1 }, signal }),
+              { deadline }
+            )
           ),
           Effect.match({
             onSuccess: (document) => {

@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect"
-import { type ConnectionError, NodeUnavailable } from "../Errors.js"
+import { type ConnectionError, NodeUnavailable, type OperationTimeout } from "../Errors.js"
 import type { Node } from "../Node.js"
 import { type Deadline, databaseOperation, readCall } from "./driver.js"
 
@@ -13,13 +13,13 @@ const connectOperation = databaseOperation("connect", "admin", false)
  */
 export const ensureConnected = (
   node: Node,
-  deadline?: Deadline | undefined
-): Effect.Effect<void, NodeUnavailable | ConnectionError> =>
+  deadline: Deadline
+): Effect.Effect<void, NodeUnavailable | ConnectionError | OperationTimeout> =>
   node.connected
     ? Effect.void
     : readCall(node, connectOperation, () => node.client.connect(), { deadline }).pipe(
         Effect.mapError((error) =>
-          error._tag === "ConnectionError" || error._tag === "NodeUnavailable"
+          error._tag === "ConnectionError" || error._tag === "NodeUnavailable" || error._tag === "OperationTimeout"
             ? error
             : new NodeUnavailable({ node, reason: error.message, cause: error })
         ),

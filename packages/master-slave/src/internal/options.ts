@@ -32,17 +32,35 @@ export const decodeOptions = <A, I>(
     })
   })
 
-/** A positive, finite duration, as milliseconds. */
+// Node's timers hold at most 2^31 - 1 ms (24.8 days): a longer one fires at once.
+const maxTimerMillis = 2_147_483_647
+
+/** A positive, finite duration no longer than a timer can wait, as milliseconds. */
 export const positiveMillis = (setting: string, input: Duration.DurationInput): Either.Either<number, ConfigError> => {
-  const millis = Duration.toMillis(Duration.decode(input))
-  return millis > 0 && Number.isFinite(millis)
-    ? Either.right(millis)
-    : Either.left(
-        new ConfigError({
-          setting,
-          reason: `must be a positive, finite duration, got ${Duration.format(Duration.decode(input))}`
-        })
-      )
+  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input)
+  if (Option.isNone(decoded)) {
+    return Either.left(
+      new ConfigError({
+        setting,
+        reason: `expected a duration such as "2 seconds" or 500 (milliseconds), got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`
+      })
+    )
+  }
+  const millis = Duration.toMillis(decoded.value)
+  if (!(millis > 0 && Number.isFinite(millis))) {
+    return Either.left(
+      new ConfigError({ setting, reason: `must be a positive, finite duration, got ${Duration.format(decoded.value)}` })
+    )
+  }
+  if (millis > maxTimerMillis) {
+    return Either.left(
+      new ConfigError({
+        setting,
+        reason: `must be at most 24 days (2,147,483,647 ms, the longest a Node.js timer can wait), got ${Duration.format(decoded.value)}`
+      })
+    )
+  }
+  return Either.right(millis)
 }
 
 /**

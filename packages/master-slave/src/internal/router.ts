@@ -5,12 +5,18 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
-import { AllSlavesUnavailable, ConnectionError, type NodeUnavailable, StaleSlave } from "../Errors.js"
+import {
+  AllSlavesUnavailable,
+  ConnectionError,
+  type NodeUnavailable,
+  type OperationTimeout,
+  StaleSlave
+} from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
 import { attemptOrder, type ReadStrategy } from "../ReadStrategy.js"
 import { type CausalSession, currentConsistency, now } from "./consistency.js"
-import { type Deadline, deadlineIn, type Operation } from "./driver.js"
+import { type Deadline, deadlineIn, earliest, type Operation } from "./driver.js"
 import { firstAvailable } from "./failover.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
@@ -20,13 +26,14 @@ import { ensureConnected, noteFailure } from "./node.js"
 import { mayCatchUp, requiredPosition, splitByFreshness } from "./routing.js"
 
 /**
- * An operation's work on one node. On a slave it gets the attempt's deadline,
- * which its driver calls must respect (`readCall` does).
+ * An operation's work on one node, within a deadline its driver calls must
+ * keep (`readCall`, `writeCall` and `commandCall` do): on a slave the
+ * attempt's, on the master the operation's — or the whole read's, if sooner.
  */
-export type Run<A, E> = (node: Node, deadline: Deadline | undefined) => Effect.Effect<A, E>
+export type Run<A, E> = (node: Node, deadline: Deadline) => Effect.Effect<A, E>
 
 /** The errors any operation on a node can add. */
-export type NodeError = NodeUnavailable | ConnectionError
+export type NodeError = NodeUnavailable | ConnectionError | OperationTimeout
 
 /** What one read asks for beyond the fiber's consistency. */
 export interface ReadOptions {
@@ -69,6 +76,10 @@ export interface RouterOptions {
   readonly master: Node
   readonly slaves: ReadonlyArray<Node>
   readonly attemptTimeoutMillis: number
+  /** The budget of every master operation (default 10 s). */
+  readonly operationTimeoutMillis?: number | undefined
+  /** The budget of a whole read: its attempts, waits and fallback (default 5 s). */
+  readonly readTimeoutMillis?: number | undefined
   readonly strategy: ReadStrategy
   readonly fallbackToMaster: boolean
   readonly health: Health
@@ -142,6 +153,8 @@ const traced = <A, E, R>(operation: Operation, body: (span: Tracer.Span) => Effe
 export const make = (options: RouterOptions): Router => {
   const { master, slaves, health, strategy, heartbeat, monitor } = options
   const causalWaitMillis = options.causalWaitMillis ?? 0
+  const operationTimeoutMillis = options.operationTimeoutMillis ?? 10_000
+  const readTimeoutMillis = options.readTimeoutMillis ?? 5_000
   let closed = false
   const nodes = [master, ...slaves]
   const recorders = new Map(nodes.map((node) => [node, recorder(node)]))
@@ -150,13 +163,18 @@ export const make = (options: RouterOptions): Router => {
   const onNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     node: Node,
-    timeoutMillis: number | undefined,
+    readDeadline: Deadline | undefined,
     run: Run<A, E>
   ): Effect.Effect<A, E | NodeError> =>
     Effect.suspend(() => {
       // taken when the attempt starts, not when it is built: a read builds
       // every slave's attempt before it tries the first
-      const deadline = timeoutMillis === undefined ? undefined : deadlineIn(timeoutMillis)
+      const deadline = earliest(
+        node.role === "slave"
+          ? deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
+          : deadlineIn(operationTimeoutMillis, "operationTimeout"),
+        readDeadline
+      )
       if (closed) {
         return Effect.fail(
           new ConnectionError({ address: node.address, reason: "the connection was closed by disconnect" })
@@ -199,25 +217,33 @@ export const make = (options: RouterOptions): Router => {
   const firstAvailableOf = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     order: ReadonlyArray<number>,
-    run: Run<A, E>
+    run: Run<A, E>,
+    readDeadline: Deadline
   ) =>
     firstAvailable({
       order: order.map((id) => slaves[id]!),
-      attempt: (slave: Node) => onNode(span, slave, options.attemptTimeoutMillis, run),
+      attempt: (slave: Node) => onNode(span, slave, readDeadline, run),
       isUnavailable,
       onAllUnavailable: (attempts) => new AllSlavesUnavailable({ attempts }),
       onUnavailable: passedOver(span)
     })
 
-  const fromSlaves = <A, E extends { readonly _tag: string }>(span: Tracer.Span, run: Run<A, E>) =>
+  const fromSlaves = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    run: Run<A, E>,
+    readDeadline: Deadline
+  ) =>
     Effect.gen(function* () {
       const statuses = health.unsafeStatuses()
       const order = attemptOrder(statuses, yield* strategy.order(statuses))
-      return yield* firstAvailableOf(span, order, run)
+      return yield* firstAvailableOf(span, order, run, readDeadline)
     })
 
-  const onMasterNode = <A, E extends { readonly _tag: string }>(span: Tracer.Span, run: Run<A, E>) =>
-    onNode(span, master, undefined, run)
+  const onMasterNode = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    run: Run<A, E>,
+    readDeadline?: Deadline
+  ) => onNode(span, master, readDeadline, run)
 
   const isAllUnavailable = (error: { readonly _tag: string }): error is AllSlavesUnavailable =>
     error._tag === "AllSlavesUnavailable"
@@ -248,22 +274,20 @@ export const make = (options: RouterOptions): Router => {
   const freshRead = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     run: Run<A, E>,
+    readDeadline: Deadline,
     causalPosition: number,
     maxStalenessMillis: number | undefined
   ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> =>
     Effect.gen(function* () {
       const startedAt = now()
       const position = requiredPosition(causalPosition, startedAt, maxStalenessMillis)
-      if (position === Number.NEGATIVE_INFINITY) {
-        return yield* options.fallbackToMaster
-          ? Effect.catchIf(fromSlaves(span, run), isAllUnavailable, () => onMasterNode(span, run))
-          : fromSlaves(span, run)
-      }
+      if (position === Number.NEGATIVE_INFINITY) return yield* routed(span, run, readDeadline)
       const causal = causalPosition !== Number.NEGATIVE_INFINITY
       const required: number | "causal" =
         causal && position === causalPosition ? "causal" : (maxStalenessMillis ?? "causal")
       span.attribute("msc.read.consistency", causal ? "causal" : "bounded")
-      const deadline = startedAt + causalWaitMillis
+      // the wait ends with the causal wait, or sooner with the read's budget (on the same clock)
+      const deadline = Math.min(startedAt + causalWaitMillis, performance.timeOrigin + readDeadline.at)
       const staleErrors = new Map<number, StaleSlave>()
       let unavailable: ReadonlyArray<NodeUnavailable | StaleSlave> = []
       while (true) {
@@ -274,7 +298,7 @@ export const make = (options: RouterOptions): Router => {
           if (!staleErrors.has(id)) staleErrors.set(id, tooStale(span, id, startedAt, required))
         }
         if (fresh.length > 0) {
-          const outcome = yield* Effect.either(firstAvailableOf(span, fresh, run))
+          const outcome = yield* Effect.either(firstAvailableOf(span, fresh, run, readDeadline))
           if (outcome._tag === "Right") return outcome.right
           if (!isAllUnavailable(outcome.left)) return yield* Effect.fail(outcome.left)
           unavailable = [...unavailable, ...outcome.left.attempts]
@@ -290,7 +314,7 @@ export const make = (options: RouterOptions): Router => {
       }
       if (causal || options.fallbackToMaster) {
         span.attribute("msc.read.fallback", "master")
-        return yield* onMasterNode(span, run)
+        return yield* onMasterNode(span, run, readDeadline)
       }
       const tried = new Set(unavailable.map((attempt) => attempt.node.connectionId))
       return yield* Effect.fail(
@@ -302,6 +326,18 @@ export const make = (options: RouterOptions): Router => {
 
   const connectionMaxStaleness = options.maxStalenessMillis
 
+  // slaves in the strategy's order; then the master if `fallbackToMaster`
+  const routed = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    run: Run<A, E>,
+    readDeadline: Deadline
+  ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
+    const fromSlave = fromSlaves(span, run, readDeadline)
+    return options.fallbackToMaster
+      ? Effect.catchIf(fromSlave, isAllUnavailable, () => onMasterNode(span, run, readDeadline))
+      : fromSlave
+  }
+
   const read = <A, E extends { readonly _tag: string }>(
     operation: Operation,
     run: Run<A, E>,
@@ -311,16 +347,15 @@ export const make = (options: RouterOptions): Router => {
       Effect.flatMap(
         FiberRef.get(currentConsistency),
         (state): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
-          if (state.request) return onMasterNode(span, run)
+          // the read's budget starts now, for all its attempts, waits and fallback
+          const readDeadline = deadlineIn(readTimeoutMillis, "readTimeout")
+          if (state.request) return onMasterNode(span, run, readDeadline)
           const maxStaleness = readOptions?.maxStalenessMillis ?? state.maxStalenessMillis ?? connectionMaxStaleness
           const causalPosition = state.session?.position ?? Number.NEGATIVE_INFINITY
           if (maxStaleness === undefined && causalPosition === Number.NEGATIVE_INFINITY) {
-            const routed = fromSlaves(span, run)
-            return options.fallbackToMaster
-              ? Effect.catchIf(routed, isAllUnavailable, () => onMasterNode(span, run))
-              : routed
+            return routed(span, run, readDeadline)
           }
-          return freshRead(span, run, causalPosition, maxStaleness)
+          return freshRead(span, run, readDeadline, causalPosition, maxStaleness)
         }
       )
     ) as Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
@@ -349,10 +384,7 @@ export const make = (options: RouterOptions): Router => {
         )
       ),
     read,
-    onNode: (node, operation, run) =>
-      traced(operation, (span) =>
-        onNode(span, node, node.role === "slave" ? options.attemptTimeoutMillis : undefined, run)
-      ),
+    onNode: (node, operation, run) => traced(operation, (span) => onNode(span, node, undefined, run)),
     close: Effect.suspend(() => {
       if (closed) return Effect.void
       closed = true
