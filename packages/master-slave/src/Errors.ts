@@ -92,6 +92,14 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
 }
 
 /**
+ * How a node was unavailable (see {@link NodeUnavailable}).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type UnavailableKind = "refused" | "reset" | "timeout" | "not-serving" | "down"
+
+/**
  * A node did not answer: refused or reset connections, a server-selection
  * timeout, a node shutting down or recovering, or an attempt that ran out of
  * time. On a slave, a read moves on to the next slave.
@@ -102,6 +110,15 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<{
 export class NodeUnavailable extends Data.TaggedError("NodeUnavailable")<{
   readonly node: NodeRef
   readonly reason: string
+  /**
+   * What happened: `refused` (nothing listens, the host is unreachable),
+   * `reset` (a connection broke or closed mid-call), `timeout` (no answer in
+   * time), `not-serving` (it answered that it cannot serve now: shutting
+   * down, recovering, not a primary), `down` (known to be down, so not tried).
+   *
+   * @since 0.2.0
+   */
+  readonly kind?: UnavailableKind | undefined
   readonly cause?: unknown
 }> {
   override get message(): string {

@@ -49,6 +49,13 @@ export class Node implements Equal.Equal {
   readonly [TypeId]: TypeId = TypeId
   /** @internal whether the client has a live topology; see `internal/node.ts` */
   connected = false
+  /** @internal set once the connection is closed by `disconnect` or its scope */
+  closed = false
+  /** @internal the last failure the driver reported of this node, for error messages */
+  lastError: string | undefined = undefined
+  /** @internal makes a new client like the first, to replace one that stopped talking (slaves) */
+  makeClient: (() => MongoClient) | undefined = undefined
+  private current: MongoClient
 
   constructor(
     readonly role: Role,
@@ -57,9 +64,27 @@ export class Node implements Equal.Equal {
     readonly address: string,
     /** Its connection string, with any password hidden. */
     readonly uri: string,
-    /** The driver client of this node, for what the library does not cover (command monitoring, ...). */
-    readonly client: MongoClient
-  ) {}
+    client: MongoClient
+  ) {
+    this.current = client
+  }
+
+  /**
+   * The driver client of this node, for what the library does not cover
+   * (command monitoring, ...). A slave's client is replaced if it stops
+   * talking while its node answers: read it when you need it, do not keep it.
+   */
+  get client(): MongoClient {
+    return this.current
+  }
+
+  /** @internal puts a new client in place of the current one, which is returned */
+  unsafeReplaceClient(client: MongoClient): MongoClient {
+    const previous = this.current
+    this.current = client
+    this.connected = false
+    return previous
+  }
 
   [Equal.symbol](that: Equal.Equal): boolean {
     return isNode(that) && that.role === this.role && that.connectionId === this.connectionId && that.uri === this.uri

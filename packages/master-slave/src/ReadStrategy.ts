@@ -1,8 +1,9 @@
 /**
  * Read strategies: in which order a read tries the slaves. A strategy is pure:
  * it orders the slaves from what is known of them, and draws any randomness
- * from Effect's `Random` service, so a test can seed it. Slaves known to be
- * down are moved to the end of whatever order it gives.
+ * from Effect's `Random` service, so a test can seed it. Whatever order it
+ * gives, slaves known to be down are left out (skipped until the prober sees
+ * them answer) and slow ones go last.
  *
  * @since 0.1.0
  */
@@ -21,8 +22,18 @@ export interface SlaveStatus {
   /** The slave's connection id, `0..n-1`. */
   readonly connectionId: number
   readonly address: string
-  /** A recent failure marked it down, and no success since. */
+  /**
+   * It refused, or the prober could not reach it, and it has not answered
+   * since: reads skip it until it does.
+   */
   readonly down: boolean
+  /**
+   * An attempt on it ran out of time (or its connection broke) and it has
+   * not answered since: reads try it after the others.
+   *
+   * @since 0.2.0
+   */
+  readonly slow: boolean
   /** Its recent read latency (exponentially weighted), once it has answered. */
   readonly latencyMillis: Option.Option<number>
   /**
@@ -150,13 +161,15 @@ export const make = (
   order: (slaves: ReadonlyArray<SlaveStatus>) => Effect.Effect<ReadonlyArray<number>>
 ): ReadStrategy => ({ name, order })
 
-// The common case, checked without allocating: every slave, once, none down.
+// The common case, checked without allocating: every slave, once, none down or slow.
 const isHealthyPermutation = (slaves: ReadonlyArray<SlaveStatus>, proposed: ReadonlyArray<number>): boolean => {
   if (proposed.length !== slaves.length || slaves.length > 31) return false
   let seen = 0
   for (const id of proposed) {
     const slave = slaves[id]
-    if (slave === undefined || slave.connectionId !== id || slave.down || (seen & (1 << id)) !== 0) return false
+    if (slave === undefined || slave.connectionId !== id || slave.down || slave.slow || (seen & (1 << id)) !== 0) {
+      return false
+    }
     seen |= 1 << id
   }
   return true
@@ -164,9 +177,10 @@ const isHealthyPermutation = (slaves: ReadonlyArray<SlaveStatus>, proposed: Read
 
 /**
  * The order a read really follows: the strategy's order cleaned of unknown
- * and repeated ids (all slaves in turn if nothing is left), then the slaves
- * known to be down moved to the end, keeping their relative order. A down
- * slave is still tried, last, in case it has come back.
+ * and repeated ids (all slaves in turn if nothing is left), less the slaves
+ * known to be down, with the slow ones moved to the end, keeping their
+ * relative order. A down slave is not tried at all: the prober finds out when
+ * it is back, so that no read pays for it.
  *
  * @since 0.1.0
  * @category combinators
@@ -180,6 +194,17 @@ export const attemptOrder = (
   const seen = new Set<number>()
   const cleaned = proposed.filter((id) => known.has(id) && !seen.has(id) && seen.add(id))
   const order = cleaned.length > 0 ? cleaned : slaves.map((slave) => slave.connectionId)
-  const down = new Set(slaves.filter((slave) => slave.down).map((slave) => slave.connectionId))
-  return [...order.filter((id) => !down.has(id)), ...order.filter((id) => down.has(id))]
+  const byId = new Map(slaves.map((slave) => [slave.connectionId, slave]))
+  const up = order.filter((id) => !byId.get(id)!.down)
+  return [...up.filter((id) => !byId.get(id)!.slow), ...up.filter((id) => byId.get(id)!.slow)]
 }
+
+/**
+ * The slaves a read leaves out because they are known to be down, in the
+ * strategy's order cleaned as by {@link attemptOrder}.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const skippedAsDown = (slaves: ReadonlyArray<SlaveStatus>): ReadonlyArray<number> =>
+  slaves.filter((slave) => slave.down).map((slave) => slave.connectionId)

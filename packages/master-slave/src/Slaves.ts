@@ -96,33 +96,33 @@ export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slav
       }
       parsed.push(result)
     }
-    const nodes = yield* Effect.forEach(parsed, (uri, i) =>
-      Effect.acquireRelease(
+    const nodes = yield* Effect.forEach(parsed, (uri, i) => {
+      const makeClient = () =>
+        new MongoClient(uri.uri, {
+          ...(uri.hosts.length === 1 && !uri.isSrv ? { directConnection: true } : {}),
+          readPreference: "secondaryPreferred",
+          // the library fails over to another slave itself; a driver retry
+          // would wait for this slave for a whole attempt timeout first
+          retryReads: false,
+          serverSelectionTimeoutMS: attemptTimeout,
+          connectTimeoutMS: attemptTimeout,
+          socketTimeoutMS: attemptTimeout,
+          heartbeatFrequencyMS: healthCheckInterval,
+          ...(options.clientOptions as MongoClientOptions | undefined)
+        })
+      return Effect.acquireRelease(
         Effect.try({
-          try: () =>
-            new Node(
-              "slave",
-              i,
-              uri.hosts.join(","),
-              uri.redacted,
-              new MongoClient(uri.uri, {
-                ...(uri.hosts.length === 1 && !uri.isSrv ? { directConnection: true } : {}),
-                readPreference: "secondaryPreferred",
-                // the library fails over to another slave itself; a driver retry
-                // would wait for this slave for a whole attempt timeout first
-                retryReads: false,
-                serverSelectionTimeoutMS: attemptTimeout,
-                connectTimeoutMS: attemptTimeout,
-                socketTimeoutMS: attemptTimeout,
-                heartbeatFrequencyMS: healthCheckInterval,
-                ...(options.clientOptions as MongoClientOptions | undefined)
-              })
-            ),
+          try: () => {
+            const node = new Node("slave", i, uri.hosts.join(","), uri.redacted, makeClient())
+            node.makeClient = makeClient
+            return node
+          },
           catch: (cause) => new ConfigError({ setting: `slaves[${i}]`, reason: (cause as Error).message })
         }),
+        // the node's client of the moment: it may have been replaced since
         (node) => Effect.promise(() => node.client.close())
       )
-    )
+    })
     return {
       nodes: nodes as unknown as readonly [Node, ...Array<Node>],
       attemptTimeoutMillis: attemptTimeout,

@@ -2,10 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck, Option } from "effect"
 import * as ReadStrategy from "../src/ReadStrategy.js"
 
-const status = (id: number, latency?: number, down = false): ReadStrategy.SlaveStatus => ({
+const status = (id: number, latency?: number, down = false, slow = false): ReadStrategy.SlaveStatus => ({
   connectionId: id,
   address: `s${id}`,
   down,
+  slow,
   latencyMillis: Option.fromNullable(latency),
   stalenessMillis: Option.none()
 })
@@ -37,8 +38,11 @@ describe("read strategies", () => {
 })
 
 describe("the attempt order", () => {
-  it("moves slaves known to be down to the end, keeping the rest in the strategy's order", () => {
-    expect(ReadStrategy.attemptOrder([status(0, 1, true), status(1), status(2)], [0, 2, 1])).toEqual([2, 1, 0])
+  it("leaves slaves known to be down out, and moves slow ones to the end, keeping the strategy's order", () => {
+    expect(ReadStrategy.attemptOrder([status(0, 1, true), status(1), status(2)], [0, 2, 1])).toEqual([2, 1])
+    expect(ReadStrategy.attemptOrder([status(0), status(1, 1, false, true), status(2)], [1, 0, 2])).toEqual([0, 2, 1])
+    expect(ReadStrategy.attemptOrder([status(0, 1, true), status(1, 1, true)], [0, 1])).toEqual([])
+    expect(ReadStrategy.skippedAsDown([status(0, 1, true), status(1), status(2, 1, true)])).toEqual([0, 2])
   })
 
   it("drops unknown and repeated ids, and falls back to every slave when nothing is left", () => {
@@ -49,18 +53,21 @@ describe("the attempt order", () => {
   })
 
   it.prop(
-    "is a set of distinct slaves, healthy ones before down ones",
+    "is a set of distinct slaves, none down, the slow ones after the others",
     [
-      FastCheck.array(FastCheck.boolean(), { minLength: 1, maxLength: 8 }),
+      FastCheck.array(FastCheck.constantFrom("up", "slow", "down"), { minLength: 1, maxLength: 8 }),
       FastCheck.array(FastCheck.integer({ min: -2, max: 9 }))
     ],
-    ([downs, proposed]) => {
-      const slaves = downs.map((down, i) => status(i, undefined, down))
+    ([states, proposed]) => {
+      const slaves = states.map((state, i) => status(i, undefined, state === "down", state === "slow"))
       const order = ReadStrategy.attemptOrder(slaves, proposed)
       expect(new Set(order).size).toBe(order.length)
-      expect(order.length).toBeGreaterThan(0)
-      const firstDown = order.findIndex((id) => downs[id])
-      if (firstDown !== -1) expect(order.slice(firstDown).every((id) => downs[id])).toBe(true)
+      expect(order.every((id) => states[id] !== "down")).toBe(true)
+      const firstSlow = order.findIndex((id) => states[id] === "slow")
+      if (firstSlow !== -1) expect(order.slice(firstSlow).every((id) => states[id] === "slow")).toBe(true)
+      // whatever the strategy proposed, every slave that is not down is still tried
+      const valid = proposed.filter((id) => id >= 0 && id < states.length)
+      if (valid.length === 0) expect(order.length).toBe(states.filter((state) => state !== "down").length)
       return true
     }
   )

@@ -122,7 +122,7 @@ describe("read failover over fake slaves (property tests)", () => {
       })
   )
 
-  it.effect("a slave known to be down is tried last", () =>
+  it.effect("a slave known to be down is not tried until it answers again", () =>
     Effect.gen(function* () {
       const fake = yield* fakeCluster(["healthy", "healthy", "healthy"], ReadStrategy.ordered)
       yield* fake.health.failed(0)
@@ -132,6 +132,54 @@ describe("read failover over fake slaves (property tests)", () => {
       yield* fake.health.succeeded(0, 1)
       expect(yield* fake.router.read(operation, fake.run)).toBe(0)
     })
+  )
+
+  it.effect.prop(
+    "with every slave known to be down, a read touches none: it fails at once listing each as down, or goes to the master",
+    [FastCheck.integer({ min: 1, max: 8 }), FastCheck.boolean()],
+    ([n, fallbackToMaster]) =>
+      Effect.gen(function* () {
+        const fake = yield* fakeCluster(
+          Array.from({ length: n }, () => "healthy" as const),
+          ReadStrategy.random,
+          { fallbackToMaster }
+        )
+        for (let id = 0; id < n; id++) fake.health.unsafeTrouble(id, "down", "fake: refused")
+        const exit = yield* Effect.exit(fake.router.read(operation, fake.run))
+        if (fallbackToMaster) {
+          expect(exit).toEqual(Exit.succeed(-1))
+          expect(yield* Ref.get(fake.touched)).toEqual([-1])
+          return true
+        }
+        expect(yield* Ref.get(fake.touched)).toEqual([])
+        if (!(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "AllSlavesUnavailable")) {
+          throw new Error(`expected AllSlavesUnavailable, got ${String(exit)}`)
+        }
+        const attempts = exit.cause.error.attempts
+        expect(attempts.map((attempt) => attempt._tag === "NodeUnavailable" && attempt.kind)).toEqual(
+          Array.from({ length: n }, () => "down")
+        )
+        expect(exit.cause.error.message).toMatch(/known to be down/)
+        return true
+      })
+  )
+
+  it.effect.prop(
+    "a slow slave is tried after the others, and still tried",
+    [FastCheck.array(FastCheck.boolean(), { minLength: 2, maxLength: 8 })],
+    ([slow]) =>
+      Effect.gen(function* () {
+        const fake = yield* fakeCluster(
+          slow.map(() => "unavailable" as const),
+          ReadStrategy.ordered
+        )
+        for (const [id, isSlow] of slow.entries()) if (isSlow) fake.health.unsafeTrouble(id, "slow", "fake: timeout")
+        yield* Effect.exit(fake.router.read(operation, fake.run))
+        const expected = [...slow.keys()].filter((id) => !slow[id]).concat([...slow.keys()].filter((id) => slow[id]))
+        // every slave is unavailable: the read tried them all, the slow ones last
+        expect(yield* Ref.get(fake.touched)).toEqual(expected)
+        return true
+      })
   )
 
   it.effect("an unavailable slave is marked down by the read that found it", () =>
@@ -156,6 +204,7 @@ describe("the random strategy", () => {
         connectionId: i,
         address: `s${i}`,
         down: false,
+        slow: false,
         latencyMillis: { _tag: "None" } as never,
         stalenessMillis: { _tag: "None" } as never
       }))
@@ -178,6 +227,7 @@ describe("the random strategy", () => {
         connectionId: i,
         address: `s${i}`,
         down: false,
+        slow: false,
         latencyMillis: { _tag: "None" } as never,
         stalenessMillis: { _tag: "None" } as never
       }))

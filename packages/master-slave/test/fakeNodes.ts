@@ -62,7 +62,7 @@ export const fakeCluster = (
               case "healthy":
                 return Effect.succeed(node.connectionId)
               case "unavailable":
-                return Effect.fail(new NodeUnavailable({ node, reason: "fake: refused" }))
+                return Effect.fail(new NodeUnavailable({ node, reason: "fake: refused", kind: "refused" }))
               case "failing":
                 return Effect.fail(
                   new ServerError({ node, operation: "find", code: 2, reason: "fake: bad query", cause: undefined })

@@ -97,8 +97,19 @@ export const seeded = (
     const collection = yield* database.collection("items")
     if (documents.length > 0) yield* collection.insertMany(documents)
     yield* cluster.waitForReplication()
+    yield* settled(connection)
     return { database, collection }
   })
+
+/**
+ * Waits until the connection knows no slave as down or slow — after
+ * `waitForReplication` restarted the slaves' FerretDB, the prober may need a
+ * moment to see them answer again, and until then reads skip them.
+ */
+export const settled = (connection: MasterSlaveConnection.MasterSlaveConnection) =>
+  Effect.repeat(Effect.delay(connection.slaveStatus, "10 millis"), {
+    until: (statuses) => statuses.every((status) => !status.down && !status.slow)
+  }).pipe(Effect.timeout("10 seconds"), Effect.orDie, Effect.asVoid)
 
 export interface Recorded {
   readonly name: string

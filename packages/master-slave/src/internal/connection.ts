@@ -6,7 +6,7 @@ import { NodeInspectSymbol } from "effect/Inspectable"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { Long, type ServerDescriptionChangedEvent } from "mongodb"
+import { Long } from "mongodb"
 import type { CursorRef } from "../Cursor.js"
 import type { Database } from "../Database.js"
 import * as Doc from "../Document.js"
@@ -276,27 +276,6 @@ export const make = (
       }
     }
     const health = Health.make(slaves.nodes)
-    // The driver tells a slave's state before any read has to: its heartbeats,
-    // and the moment an operation's network error makes it mark the server Unknown.
-    for (const slave of slaves.nodes) {
-      const down = () => health.unsafeMark(slave.connectionId, false)
-      const up = () => health.unsafeMark(slave.connectionId, true)
-      const changed = (event: ServerDescriptionChangedEvent) =>
-        health.unsafeMark(slave.connectionId, event.newDescription.type !== "Unknown")
-      yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          slave.client.on("serverHeartbeatFailed", down)
-          slave.client.on("serverHeartbeatSucceeded", up)
-          slave.client.on("serverDescriptionChanged", changed)
-        }),
-        () =>
-          Effect.sync(() => {
-            slave.client.off("serverHeartbeatFailed", down)
-            slave.client.off("serverHeartbeatSucceeded", up)
-            slave.client.off("serverDescriptionChanged", changed)
-          })
-      )
-    }
     const readStrategy = options.readStrategy ?? ReadStrategy.random
     const maxStalenessMillis =
       options.maxStaleness === undefined

@@ -15,6 +15,7 @@ import {
   NodeUnavailable,
   OperationTimeout,
   ServerError,
+  type UnavailableKind,
   WriteError
 } from "../Errors.js"
 
@@ -41,11 +42,33 @@ const socketErrorCodes = new Set([
   "ERR_STREAM_WRITE_AFTER_END"
 ])
 
-const isSocketError = (error: unknown): boolean =>
-  error instanceof Error &&
-  ((typeof (error as { code?: unknown }).code === "string" &&
-    socketErrorCodes.has((error as unknown as { code: string }).code)) ||
-    isSocketError(error.cause))
+// the socket error code of an error or of any of its causes
+const socketCode = (error: unknown, depth = 0): string | undefined => {
+  if (!(error instanceof Error) || depth > 8) return undefined
+  const code = (error as { code?: unknown }).code
+  if (typeof code === "string" && socketErrorCodes.has(code)) return code
+  return socketCode(error.cause, depth + 1)
+}
+
+const isSocketError = (error: unknown): boolean => socketCode(error) !== undefined
+
+const refusedCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN", "ENOTFOUND", "EAI_AGAIN"])
+
+/**
+ * How an unavailable node failed: refused (nothing there), reset (a broken
+ * connection), timeout (no answer) or not-serving (it said so).
+ */
+export const unavailableKind = (error: unknown): UnavailableKind => {
+  if (error instanceof MongoServerError) return "not-serving"
+  const code = socketCode(error)
+  if (code !== undefined) return refusedCodes.has(code) ? "refused" : code === "ETIMEDOUT" ? "timeout" : "reset"
+  if (error instanceof MongoServerSelectionError) {
+    // selection gave up on a server it could not reach: say why, if the driver said
+    return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(error.message) ? "refused" : "timeout"
+  }
+  if (error instanceof Error && /timed out/i.test(error.message)) return "timeout"
+  return "reset"
+}
 
 /** Whether a driver error means the node is unavailable, so a read may move on to another node. */
 export const isUnavailable = (error: unknown): boolean => {
@@ -121,14 +144,27 @@ const serverCode = (error: MongoServerError): number | undefined =>
 
 const common = (node: NodeRef, error: unknown): ConnectionError | NodeUnavailable | undefined => {
   if (error instanceof MongoNotConnectedError || error instanceof MongoClientClosedError) {
-    return new ConnectionError({
-      address: node.address,
-      reason: "the connection was closed (disconnect)",
-      cause: error
-    })
+    // closed by disconnect, or a slave client replaced because it had stopped talking
+    return (node as { readonly closed?: boolean }).closed === false
+      ? new NodeUnavailable({
+          node,
+          reason: "its client was replaced after it stopped answering: the call was given up",
+          kind: "reset",
+          cause: error
+        })
+      : new ConnectionError({
+          address: node.address,
+          reason: "the connection was closed (disconnect)",
+          cause: error
+        })
   }
   if (isUnavailable(error)) {
-    return new NodeUnavailable({ node, reason: (error as Error).message, cause: error })
+    return new NodeUnavailable({
+      node,
+      reason: (error as Error).message,
+      kind: unavailableKind(error),
+      cause: error
+    })
   }
   return undefined
 }
@@ -206,9 +242,20 @@ export const deadlineIn = (timeoutMillis: number, budget: Budget): Deadline => (
 /** Whichever of two deadlines comes first. */
 export const earliest = (a: Deadline, b: Deadline | undefined): Deadline => (b === undefined || a.at <= b.at ? a : b)
 
+// what the driver last reported of the node, if it reported a failure: the
+// likely reason it did not answer
+const lastErrorOf = (node: NodeRef): string => {
+  const lastError = (node as { readonly lastError?: string | undefined }).lastError
+  return lastError === undefined ? "" : `; the driver last reported: ${lastError}`
+}
+
 const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout =>
   deadline.budget === "attemptTimeout"
-    ? new NodeUnavailable({ node, reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)` })
+    ? new NodeUnavailable({
+        node,
+        reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
+        kind: "timeout"
+      })
     : new OperationTimeout({
         operation: `${operation.name} on ${operation.namespace}`,
         budget: deadline.budget,

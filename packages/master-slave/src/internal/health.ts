@@ -4,10 +4,20 @@ import type { SlaveStatus } from "../ReadStrategy.js"
 import { now } from "./consistency.js"
 
 /**
- * What is known of each slave: whether a recent failure marked it down (no
- * success since), its recent latency, and how far behind the master it can
- * be — from the newest heartbeat of this connection seen on it. Reads, the
- * driver's heartbeats and the prober report to it; read strategies see it as
+ * How a slave failed, which decides what reads do with it next:
+ *
+ * - `down`: it refused, or the prober could not reach it — skipped by reads
+ *   (circuit open) until the prober sees it answer;
+ * - `slow`: an attempt ran out of time, or its connection broke mid-call —
+ *   still tried, after the others, while the prober checks it at once.
+ */
+export type Trouble = "down" | "slow"
+
+/**
+ * What is known of each slave: whether it is down or slow, its recent
+ * latency (average and 95th percentile), and how far behind the master it
+ * can be — from the newest heartbeat of this connection seen on it. Reads,
+ * the driver's events and the prober report to it; read strategies see it as
  * `SlaveStatus`.
  *
  * The state is plain mutable arrays: every update is a single synchronous
@@ -19,11 +29,20 @@ export interface Health {
   /** The statuses for routing: rebuilt after a change, and at most every 100 ms for latency and staleness. */
   readonly unsafeStatuses: () => ReadonlyArray<SlaveStatus>
   readonly isDown: (connectionId: number) => boolean
+  /** Why the slave is down or slow, and since when (`performance.now()`), for errors. */
+  readonly trouble: (connectionId: number) => { readonly reason: string; readonly since: number } | undefined
   readonly succeeded: (connectionId: number, latencyMillis: number) => Effect.Effect<void>
   readonly failed: (connectionId: number) => Effect.Effect<void>
   /** For the router's bookkeeping and driver event listeners, outside any effect. */
   readonly unsafeSucceeded: (connectionId: number, latencyMillis: number) => void
-  readonly unsafeMark: (connectionId: number, up: boolean) => void
+  /** The slave answered (`up`), or is down for `reason`. */
+  readonly unsafeMark: (connectionId: number, up: boolean, reason?: string) => void
+  /** The slave failed in a way that makes it `down` or `slow` (see {@link Trouble}). */
+  readonly unsafeTrouble: (connectionId: number, trouble: Trouble, reason: string) => void
+  /** Calls `listener` whenever a slave gets into trouble, so the prober can look at once. */
+  readonly onTrouble: (listener: (connectionId: number) => void) => void
+  /** The 95th percentile of the slave's recent latency, in milliseconds; `undefined` before enough samples. */
+  readonly latencyP95: (connectionId: number) => number | undefined
   /**
    * The send time of the newest heartbeat seen on each slave (see
    * `consistency.now`); `-Infinity` while unknown. Everything the master
@@ -43,12 +62,32 @@ export interface Health {
 
 // weight of the newest sample in the latency average
 const smoothing = 0.2
+// latency samples kept per slave for its percentile, and how often it is recomputed
+const window = 128
+const recomputeEvery = 16
+const minimumSamples = 20
+
+interface Samples {
+  readonly values: Float64Array
+  count: number
+  p95: number | undefined
+}
+
+const p95Of = (samples: Samples): number => {
+  const n = Math.min(samples.count, window)
+  const sorted = samples.values.slice(0, n).sort()
+  return sorted[Math.min(n - 1, Math.floor(0.95 * n))]!
+}
 
 export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; readonly address: string }>): Health => {
   const down = slaves.map(() => false)
+  const slow = slaves.map(() => false)
+  const troubles: Array<{ reason: string; since: number } | undefined> = slaves.map(() => undefined)
   const latency: Array<number | undefined> = slaves.map(() => undefined)
+  const samples: Array<Samples> = slaves.map(() => ({ values: new Float64Array(window), count: 0, p95: undefined }))
   const seen: Array<number> = slaves.map(() => Number.NEGATIVE_INFINITY)
   const lag: Array<number> = slaves.map(() => Number.POSITIVE_INFINITY)
+  const listeners: Array<(id: number) => void> = []
   const stalenessMillis = (id: number, at: number) => Math.max(0, at - seen[id]!)
   const build = (at: number) =>
     slaves.map(
@@ -56,6 +95,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
         connectionId: slave.connectionId,
         address: slave.address,
         down: down[i]!,
+        slow: slow[i]!,
         latencyMillis: Option.fromNullable(latency[i]),
         stalenessMillis: seen[i] === Number.NEGATIVE_INFINITY ? Option.none() : Option.some(stalenessMillis(i, at))
       })
@@ -72,24 +112,46 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     }
     return cached
   }
+  const forgetHeartbeat = (id: number) => {
+    // A slave that failed may come back as an older copy (a standby
+    // restarted from an earlier restart point): what it showed no longer holds.
+    seen[id] = Number.NEGATIVE_INFINITY
+    lag[id] = Number.POSITIVE_INFINITY
+  }
   const unsafeSucceeded = (id: number, millis: number) => {
-    if (down[id]) {
+    if (down[id] || slow[id]) {
       down[id] = false
+      slow[id] = false
+      troubles[id] = undefined
       cached = undefined
     }
     const previous = latency[id]
     latency[id] = previous === undefined ? millis : previous * (1 - smoothing) + millis * smoothing
+    const own = samples[id]!
+    own.values[own.count % window] = millis
+    own.count++
+    if (own.count >= minimumSamples && own.count % recomputeEvery === 0) own.p95 = p95Of(own)
   }
-  const unsafeMark = (id: number, up: boolean) => {
-    if (!up && seen[id] !== Number.NEGATIVE_INFINITY) {
-      // A slave that failed may come back as an older copy (a standby
-      // restarted from an earlier restart point): what it showed no longer holds.
-      seen[id] = Number.NEGATIVE_INFINITY
-      lag[id] = Number.POSITIVE_INFINITY
-      cached = undefined
+  const unsafeTrouble = (id: number, trouble: Trouble, reason: string) => {
+    // either may be a restart, after which the heartbeat it showed may no longer be there
+    forgetHeartbeat(id)
+    if (trouble === "down") {
+      if (!down[id]) troubles[id] = { reason, since: performance.now() }
+      down[id] = true
+      slow[id] = false
+    } else if (!down[id]) {
+      if (!slow[id]) troubles[id] = { reason, since: performance.now() }
+      slow[id] = true
     }
-    if (down[id] === !up) return
-    down[id] = !up
+    cached = undefined
+    for (const listener of listeners) listener(id)
+  }
+  const unsafeMark = (id: number, up: boolean, reason = "the driver lost contact with it") => {
+    if (!up) return unsafeTrouble(id, "down", reason)
+    if (!down[id] && !slow[id]) return
+    down[id] = false
+    slow[id] = false
+    troubles[id] = undefined
     cached = undefined
   }
   const unsafeObserved = (id: number, seenAt: number, answeredAt: number) => {
@@ -100,10 +162,16 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     statuses: Effect.sync(() => build(now())),
     unsafeStatuses,
     isDown: (id) => down[id] === true,
+    trouble: (id) => troubles[id],
     succeeded: (id, millis) => Effect.sync(() => unsafeSucceeded(id, millis)),
     failed: (id) => Effect.sync(() => unsafeMark(id, false)),
     unsafeSucceeded,
     unsafeMark,
+    unsafeTrouble,
+    onTrouble: (listener) => {
+      listeners.push(listener)
+    },
+    latencyP95: (id) => samples[id]?.p95,
     seen,
     lag,
     unsafeObserved,

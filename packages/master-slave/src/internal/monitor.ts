@@ -1,9 +1,15 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import type {
+  MongoClient,
+  ServerDescriptionChangedEvent,
+  ServerHeartbeatFailedEvent,
+  ServerHeartbeatSucceededEvent
+} from "mongodb"
 import type { Node } from "../Node.js"
 import { now } from "./consistency.js"
-import { collectionOperation, commandCall, databaseOperation, deadlineIn, readCall } from "./driver.js"
+import { collectionOperation, commandCall, databaseOperation, deadlineIn, readCall, unavailableKind } from "./driver.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
 import { recorder } from "./metrics.js"
@@ -13,7 +19,7 @@ import * as Signal from "./signal.js"
 export interface MonitorOptions {
   readonly slaves: ReadonlyArray<Node>
   readonly health: Health
-  /** The heartbeat to look for on each slave; without one, only slaves marked down are probed (a ping). */
+  /** The heartbeat to look for on each slave; without one the probe is a ping. */
   readonly heartbeat: Heartbeat | undefined
   readonly probeIntervalMillis: number
   readonly attemptTimeoutMillis: number
@@ -21,10 +27,18 @@ export interface MonitorOptions {
 }
 
 /**
- * The slaves' prober. Every probe interval it reads this connection's
- * heartbeat document from every slave: whether the slave answers (a slave
- * marked down comes back only this way, or by the driver's own heartbeat),
- * how fast, and which heartbeat it shows — its staleness bound.
+ * The slaves' prober, the judge of their health. Every probe interval it
+ * reads this connection's heartbeat document from every slave: whether the
+ * slave answers, how fast, and which heartbeat it shows — its staleness
+ * bound. A slave in trouble (a read found it slow or refusing, the driver
+ * lost it) is probed at once, and a down one again and again — 50 ms, then
+ * doubling up to the probe interval — until it answers.
+ *
+ * A down or slow slave is probed through a fresh client of its own, not
+ * through the slave's client: a path that can succeed even when that client
+ * is stuck. When the fresh client gets an answer and the slave's client
+ * still does not, the slave's client is replaced (the old one is closed once
+ * its calls have had their attempt timeout to finish).
  *
  * Causal reads that find no slave caught up wait here: while one waits for a
  * heartbeat the master has acknowledged, the slaves that have not shown it
@@ -47,13 +61,61 @@ interface Waiter {
   readonly resume: () => void
 }
 
+// the first pause before probing a down slave again; it doubles up to the probe interval
+const firstRetryMillis = 50
+
+/**
+ * Follows what a slave's client reports: its heartbeats, and the moment an
+ * operation's network error makes it mark the server Unknown. Evidence only:
+ * a failure puts the slave in trouble (and so gets it probed at once); a
+ * success brings it back. Returns the listeners' removal.
+ */
+const watchClient = (slave: Node, client: MongoClient, health: Health) => {
+  const id = slave.connectionId
+  const failed = (event: ServerHeartbeatFailedEvent) => {
+    slave.lastError = event.failure.message
+    health.unsafeTrouble(
+      id,
+      unavailableKind(event.failure) === "refused" ? "down" : "slow",
+      `its heartbeat failed: ${event.failure.message}`
+    )
+  }
+  const succeeded = (_: ServerHeartbeatSucceededEvent) => health.unsafeMark(id, true)
+  const changed = (event: ServerDescriptionChangedEvent) => {
+    if (event.newDescription.type !== "Unknown") return health.unsafeMark(id, true)
+    const error = event.newDescription.error
+    if (error === null || error === undefined) return
+    slave.lastError = error.message
+    health.unsafeTrouble(id, unavailableKind(error) === "refused" ? "down" : "slow", error.message)
+  }
+  client.on("serverHeartbeatFailed", failed)
+  client.on("serverHeartbeatSucceeded", succeeded)
+  client.on("serverDescriptionChanged", changed)
+  return () => {
+    client.off("serverHeartbeatFailed", failed)
+    client.off("serverHeartbeatSucceeded", succeeded)
+    client.off("serverDescriptionChanged", changed)
+  }
+}
+
 export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { slaves, health, heartbeat, isClosed } = options
     const interval = options.probeIntervalMillis
+    const attemptTimeout = options.attemptTimeoutMillis
     const signals = slaves.map(() => Signal.make())
     const recorders = slaves.map(recorder)
     const waiters = new Set<Waiter>()
+    const scope = yield* Effect.scope
+
+    // the slaves' clients are watched, and so is each one that replaces one
+    const unwatch = slaves.map((slave) => watchClient(slave, slave.client, health))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const stop of unwatch) stop()
+      })
+    )
+    health.onTrouble((id) => signals[id]?.notify())
 
     const shows = (position: number) => {
       for (let id = 0; id < slaves.length; id++) {
@@ -92,53 +154,112 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
     const readHeartbeat =
       heartbeat === undefined ? undefined : collectionOperation("find", heartbeat.database, heartbeat.collection, false)
 
-    const probe = (slave: Node): Effect.Effect<void> => {
-      const id = slave.connectionId
+    /** One look at the slave through `client`: the heartbeat it shows (`-Infinity`: none), or a ping. */
+    const look = (slave: Node, client: MongoClient) => {
+      const deadline = deadlineIn(attemptTimeout, "attemptTimeout")
       if (readHeartbeat === undefined || heartbeat === undefined) {
-        if (!health.isDown(id)) return Effect.void
-        const started = performance.now()
-        const deadline = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
-        return ensureConnected(slave, deadline).pipe(
-          Effect.zipRight(
-            commandCall(slave, ping, (signal) => slave.client.db("admin").command({ ping: 1 }, { signal }), deadline)
-          ),
-          Effect.zipRight(Effect.sync(() => health.unsafeSucceeded(id, performance.now() - started))),
-          Effect.ignore
+        return commandCall(slave, ping, (signal) => client.db("admin").command({ ping: 1 }, { signal }), deadline).pipe(
+          Effect.as(Number.NEGATIVE_INFINITY)
         )
       }
-      const collection = slave.client
-        .db(heartbeat.database)
-        .collection<{ _id: string; t?: unknown }>(heartbeat.collection)
-      return Effect.suspend(() => {
+      return readCall(
+        slave,
+        readHeartbeat,
+        (signal) =>
+          client
+            .db(heartbeat.database)
+            .collection<{ _id: string; t?: unknown }>(heartbeat.collection)
+            .findOne({ _id: heartbeat.id }, { projection: { t: 1 }, signal }),
+        { deadline }
+      ).pipe(Effect.map((document) => (typeof document?.t === "number" ? document.t : Number.NEGATIVE_INFINITY)))
+    }
+
+    const answered = (slave: Node, seenAt: number, millis: number) => {
+      const id = slave.connectionId
+      health.unsafeSucceeded(id, millis)
+      const at = now()
+      health.unsafeObserved(id, seenAt, at)
+      recorders[id]!.staleness(health.stalenessMillis(id, at))
+    }
+
+    const failedProbe = (slave: Node, error: { readonly message: string; readonly kind?: string | undefined }) => {
+      recorders[slave.connectionId]!.staleness(Number.POSITIVE_INFINITY)
+      // a connection that broke proves little (a restart, a pool being cleared): slow,
+      // and looked at again at once; refused, or no answer to a trivial read within
+      // an attempt timeout: down, reads would not get one either
+      health.unsafeTrouble(
+        slave.connectionId,
+        error.kind === "reset" ? "slow" : "down",
+        `the prober could not reach it: ${error.message}`
+      )
+    }
+
+    /** The usual probe: through the slave's own client. */
+    const probeClient = (slave: Node) =>
+      Effect.suspend(() => {
         const started = performance.now()
-        const deadline = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
-        return ensureConnected(slave, deadline).pipe(
-          Effect.zipRight(
-            readCall(
-              slave,
-              readHeartbeat,
-              (signal) => collection.findOne({ _id: heartbeat.id }, { projection: { t: 1 }, signal }),
-              { deadline }
-            )
-          ),
+        return ensureConnected(slave, deadlineIn(attemptTimeout, "attemptTimeout")).pipe(
+          Effect.zipRight(look(slave, slave.client)),
           Effect.match({
-            onSuccess: (document) => {
-              health.unsafeSucceeded(id, performance.now() - started)
-              const t = document?.t
-              const at = now()
-              health.unsafeObserved(id, typeof t === "number" ? t : Number.NEGATIVE_INFINITY, at)
-              recorders[id]!.staleness(health.stalenessMillis(id, at))
-            },
+            onSuccess: (seenAt) => answered(slave, seenAt, performance.now() - started),
             onFailure: (error) => {
               noteFailure(slave, error)
-              if (error._tag === "NodeUnavailable") health.unsafeMark(id, false)
-              else health.unsafeObserved(id, Number.NEGATIVE_INFINITY, now())
-              recorders[id]!.staleness(Number.POSITIVE_INFINITY)
+              failedProbe(slave, error)
             }
           })
         )
       })
-    }
+
+    // Closes a replaced client once calls still running on it have had their time.
+    const retire = (client: MongoClient) =>
+      Effect.sleep(2 * attemptTimeout).pipe(
+        Effect.ensuring(Effect.promise(() => client.close().catch(() => undefined))),
+        Effect.forkIn(scope),
+        Effect.asVoid
+      )
+
+    /**
+     * The probe of a slave in trouble: through a fresh client, then through
+     * the slave's own; if only the fresh one gets an answer, the slave's
+     * client is stuck and is replaced.
+     */
+    const probeFresh = (slave: Node) =>
+      Effect.gen(function* () {
+        const makeClient = slave.makeClient
+        if (makeClient === undefined) return yield* probeClient(slave)
+        const started = performance.now()
+        const fresh = yield* Effect.acquireRelease(
+          Effect.sync(() => makeClient()),
+          (client) => Effect.promise(() => client.close().catch(() => undefined))
+        )
+        const viaFresh = yield* Effect.either(
+          Effect.tryPromise(() => fresh.connect()).pipe(
+            Effect.timeout(attemptTimeout),
+            Effect.mapError((error) => new Error(`cannot connect: ${String(error.cause ?? error.message)}`)),
+            Effect.zipRight(look(slave, fresh))
+          )
+        )
+        if (viaFresh._tag === "Left") return failedProbe(slave, viaFresh.left)
+        const millis = performance.now() - started
+        const viaOwn = yield* Effect.either(
+          ensureConnected(slave, deadlineIn(attemptTimeout, "attemptTimeout")).pipe(
+            Effect.zipRight(look(slave, slave.client))
+          )
+        )
+        if (viaOwn._tag === "Right") return answered(slave, viaOwn.right, millis)
+        // the node answers, its client does not: that client is stuck
+        if (isClosed()) return
+        const replacement = makeClient()
+        const previous = slave.unsafeReplaceClient(replacement)
+        unwatch[slave.connectionId]!()
+        unwatch[slave.connectionId] = watchClient(slave, replacement, health)
+        yield* Effect.logWarning(
+          `mongo-master-slave: ${slave} answers but its client did not (${viaOwn.left.message}): the client was replaced`
+        )
+        yield* retire(previous)
+        yield* ensureConnected(slave, deadlineIn(attemptTimeout, "attemptTimeout")).pipe(Effect.ignore)
+        answered(slave, viaFresh.right, millis)
+      }).pipe(Effect.scoped)
 
     const loop = (slave: Node) =>
       Effect.gen(function* () {
@@ -146,11 +267,20 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
         const signal = signals[id]!
         // eager probes in a row that let no waiter go
         let fruitless = 0
+        // the pause before the next probe of a down slave
+        let retry = firstRetryMillis
         while (!isClosed()) {
           signal.clear()
           const waiting = waiters.size
-          yield* probe(slave)
+          const troubled = health.trouble(id) !== undefined
+          yield* troubled ? probeFresh(slave) : probeClient(slave)
           settle()
+          if (health.isDown(id)) {
+            yield* signal.wait(retry)
+            retry = Math.min(interval, retry * 2)
+            continue
+          }
+          retry = firstRetryMillis
           if (!worthProbing(id)) {
             fruitless = 0
             yield* signal.wait(interval)

@@ -5,13 +5,7 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
-import {
-  AllSlavesUnavailable,
-  ConnectionError,
-  type NodeUnavailable,
-  type OperationTimeout,
-  StaleSlave
-} from "../Errors.js"
+import { AllSlavesUnavailable, ConnectionError, NodeUnavailable, type OperationTimeout, StaleSlave } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
 import { attemptOrder, type ReadStrategy } from "../ReadStrategy.js"
@@ -150,6 +144,9 @@ const traced = <A, E, R>(operation: Operation, body: (span: Tracer.Span) => Effe
   return Effect.useSpan(name, options, body)
 }
 
+const closedError = (node: Node) =>
+  Effect.fail(new ConnectionError({ address: node.address, reason: "the connection was closed by disconnect" }))
+
 export const make = (options: RouterOptions): Router => {
   const { master, slaves, health, strategy, heartbeat, monitor } = options
   const causalWaitMillis = options.causalWaitMillis ?? 0
@@ -175,11 +172,7 @@ export const make = (options: RouterOptions): Router => {
           : deadlineIn(operationTimeoutMillis, "operationTimeout"),
         readDeadline
       )
-      if (closed) {
-        return Effect.fail(
-          new ConnectionError({ address: node.address, reason: "the connection was closed by disconnect" })
-        )
-      }
+      if (closed) return closedError(node)
       const started = performance.now()
       const work = node.connected
         ? run(node, deadline)
@@ -190,7 +183,16 @@ export const make = (options: RouterOptions): Router => {
         recorders.get(node)!.operation(millis, Exit.isFailure(exit))
         if (node.role === "slave") {
           if (Exit.isSuccess(exit)) health.unsafeSucceeded(node.connectionId, millis)
-          else if (failure?._tag === "NodeUnavailable") health.unsafeMark(node.connectionId, false)
+          else if (failure?._tag === "NodeUnavailable") {
+            // refused, or said it cannot serve: down, skipped until the prober sees it
+            // back; no answer in time, or a broken connection: slow, tried last, probed now
+            const kind = (failure as NodeUnavailable).kind
+            health.unsafeTrouble(
+              node.connectionId,
+              kind === "refused" || kind === "not-serving" ? "down" : "slow",
+              (failure as NodeUnavailable).reason
+            )
+          }
         }
         if (failure !== undefined) noteFailure(node, failure)
         else {
@@ -214,6 +216,17 @@ export const make = (options: RouterOptions): Router => {
   const isUnavailable = <E>(error: E | NodeError): error is NodeUnavailable =>
     (error as { readonly _tag: string })._tag === "NodeUnavailable"
 
+  // A slave known to be down, as the read reports it: not tried.
+  const skipped = (id: number) => {
+    const trouble = health.trouble(id)
+    const since = trouble === undefined ? "" : ` for ${Math.round(performance.now() - trouble.since)} ms`
+    return new NodeUnavailable({
+      node: slaves[id]!,
+      reason: `known to be down${since} (${trouble?.reason ?? "no answer"}), so not tried: the prober brings it back when it answers`,
+      kind: "down"
+    })
+  }
+
   const firstAvailableOf = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     order: ReadonlyArray<number>,
@@ -224,7 +237,13 @@ export const make = (options: RouterOptions): Router => {
       order: order.map((id) => slaves[id]!),
       attempt: (slave: Node) => onNode(span, slave, readDeadline, run),
       isUnavailable,
-      onAllUnavailable: (attempts) => new AllSlavesUnavailable({ attempts }),
+      onAllUnavailable: (attempts) => {
+        const tried = new Set(order)
+        const down = slaves.filter((slave) => !tried.has(slave.connectionId) && health.isDown(slave.connectionId))
+        return new AllSlavesUnavailable({
+          attempts: [...attempts, ...down.map((slave) => skipped(slave.connectionId))]
+        })
+      },
       onUnavailable: passedOver(span)
     })
 
@@ -317,9 +336,12 @@ export const make = (options: RouterOptions): Router => {
         return yield* onMasterNode(span, run, readDeadline)
       }
       const tried = new Set(unavailable.map((attempt) => attempt.node.connectionId))
+      const stale = [...staleErrors.values()].filter((e) => !tried.has(e.node.connectionId))
+      const listed = new Set([...tried, ...stale.map((e) => e.node.connectionId)])
+      const down = slaves.filter((slave) => !listed.has(slave.connectionId) && health.isDown(slave.connectionId))
       return yield* Effect.fail(
         new AllSlavesUnavailable({
-          attempts: [...unavailable, ...[...staleErrors.values()].filter((e) => !tried.has(e.node.connectionId))]
+          attempts: [...unavailable, ...stale, ...down.map((slave) => skipped(slave.connectionId))]
         })
       )
     })
@@ -347,6 +369,7 @@ export const make = (options: RouterOptions): Router => {
       Effect.flatMap(
         FiberRef.get(currentConsistency),
         (state): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
+          if (closed) return closedError(master)
           // the read's budget starts now, for all its attempts, waits and fallback
           const readDeadline = deadlineIn(readTimeoutMillis, "readTimeout")
           if (state.request) return onMasterNode(span, run, readDeadline)
@@ -388,6 +411,7 @@ export const make = (options: RouterOptions): Router => {
     close: Effect.suspend(() => {
       if (closed) return Effect.void
       closed = true
+      for (const node of nodes) node.closed = true
       return Effect.forEach(nodes, (node) => Effect.promise(() => node.client.close()), {
         concurrency: "unbounded",
         discard: true
