@@ -212,9 +212,12 @@ describe("the README's cluster commands, run as they are shown", () => {
         expect(tempDir, up.output()).toBeDefined()
 
         for (const command of controls) {
-          const run = shell(asShown(command))
-          const code = yield* Effect.promise(() => run.exit)
-          expect(code, `${command}:\n${run.output()}`).toBe(0)
+          const { code, output } = yield* Effect.acquireUseRelease(
+            Effect.sync(() => shell(asShown(command))),
+            (run) => Effect.promise(() => run.exit.then((code) => ({ code, output: run.output() }))),
+            (run) => Effect.sync(() => interrupt(run, "SIGKILL"))
+          )
+          expect(code, `${command}:\n${output}`).toBe(0)
         }
 
         interrupt(up)

@@ -33,6 +33,7 @@ const runExample = (file: string, env: Record<string, string | undefined>) =>
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.once("exit", (code) => resume(Effect.succeed({ code, output })))
+    return Effect.sync(() => child.kill("SIGKILL"))
   })
 
 const onCluster = <A, E>(program: Effect.Effect<A, E, MasterSlaveConnection.MasterSlaveConnection>) =>

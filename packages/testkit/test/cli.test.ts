@@ -42,6 +42,7 @@ const runCli = (...args: ReadonlyArray<string>) =>
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
     child.once("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    return Effect.sync(() => child.kill("SIGKILL"))
   })
 
 const readEnv = (envFile: string): Record<string, string> =>
@@ -70,8 +71,16 @@ const clusterUp = (envFile: string, slaves = 1) =>
       child.stdout.on("data", onData)
       child.stderr.on("data", onData)
       void exitCode.then((code) => resume(Effect.fail(new Error(`cluster up exited with ${code}:\n${output}`))))
+      return Effect.sync(() => child.kill("SIGKILL"))
     }),
-    ({ child }) => Effect.sync(() => child.kill("SIGKILL"))
+    // stopped as Ctrl-C stops it, so it tears its cluster down before the test goes on
+    ({ child, exitCode }) =>
+      Effect.gen(function* () {
+        if (child.exitCode !== null || child.signalCode !== null) return
+        child.kill("SIGINT")
+        const stopped = yield* Effect.promise(() => exitCode).pipe(Effect.timeout("30 seconds"), Effect.option)
+        if (stopped._tag === "None") child.kill("SIGKILL")
+      })
   )
 
 const envFileInTempDir = Effect.acquireRelease(
