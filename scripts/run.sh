@@ -70,6 +70,8 @@ case $task in
     exec node packages/bench/dist/index.js -- "$@"
     ;;
   cluster)
+    # `npm run cluster -- up` passes no "--" on, `pnpm cluster -- up` does
+    [ "${1:-}" = "--" ] && shift
     [ "${1:-}" = "up" ] && MSC_MASTER_URI='' install_parts
     exec "${ts[@]}" packages/testkit/src/bin/cluster.ts -- "$@"
     ;;

@@ -1,9 +1,9 @@
 /**
- * `npm run demo`: a tour of mongo-master-slave on a real local cluster.
+ * `npm run demo`: a tour of mongo-master-slave on a real cluster.
  *
  * @since 0.1.0
  */
-import { Main } from "@mongo-master-slave/testkit"
+import { NodeRuntime } from "@effect/platform-node"
 import { main } from "./demo/index.js"
 
-Main.runMain(main)
+NodeRuntime.runMain(main)

@@ -1,3 +1,4 @@
+import { NodeRuntime } from "@effect/platform-node"
 import { Master, MasterSlaveConnection, Slaves } from "@mongo-master-slave/core"
 import { Effect, Layer } from "effect"
 
@@ -16,4 +17,4 @@ const program = Effect.gen(function* () {
   yield* Effect.log(fromSlave, fromMaster)
 })
 
-Effect.runPromise(Effect.provide(program, MongoLive))
+NodeRuntime.runMain(Effect.provide(program, MongoLive)) // Ctrl-C interrupts it: every client is closed

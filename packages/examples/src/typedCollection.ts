@@ -1,7 +1,16 @@
-import { MasterSlaveConnection } from "@mongo-master-slave/core"
-import { DateTime, Effect, Option, Schema } from "effect"
+import { Master, MasterSlaveConnection, Slaves } from "@mongo-master-slave/core"
+import { DateTime, Effect, Layer, Option, Schema } from "effect"
 
-// Documents decode through a Schema; with `tzAware: true` BSON dates are DateTime.Utc.
+// `tzAware: true` is set on the connection's layer: BSON dates then decode as
+// DateTime.Utc, as `placedAt` below expects. Without it they decode as Date, and
+// reading an order fails with a DecodeError naming placedAt.
+export const MongoLive = (masterUri: string, slaveUris: ReadonlyArray<string>) =>
+  MasterSlaveConnection.layer({ tzAware: true }).pipe(
+    Layer.provide(Master.layer(masterUri)),
+    Layer.provide(Slaves.layer(slaveUris))
+  )
+
+// Documents decode through a Schema.
 const Order = Schema.Struct({
   _id: Schema.Number,
   item: Schema.String,

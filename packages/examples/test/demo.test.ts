@@ -3,6 +3,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
+import { LocalCluster } from "@mongo-master-slave/testkit"
 import { Effect } from "effect"
 
 const repo = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../..")
@@ -13,12 +14,12 @@ interface Run {
 }
 
 /** Runs the demo as `npm run demo` does (without the install step); optionally interrupts it. */
-const runDemo = (interruptWhen?: RegExp) =>
+const runDemo = (interruptWhen?: RegExp, env: Record<string, string> = {}) =>
   Effect.async<Run>((resume) => {
     const child = spawn(
       process.execPath,
       ["--conditions=@mongo-master-slave/source", "--import", "tsx", "packages/examples/src/index.ts", "--"],
-      { cwd: repo, stdio: ["ignore", "pipe", "pipe"], env: localClusterEnv() }
+      { cwd: repo, stdio: ["ignore", "pipe", "pipe"], env: { ...localClusterEnv(), ...env } }
     )
     let output = ""
     let interrupted = false
@@ -76,6 +77,26 @@ describe("npm run demo", () => {
       const tempDir = tempDirOf(output)
       expect(tempDir).toBeDefined()
       expect(Fs.existsSync(tempDir!)).toBe(false)
+    })
+  )
+
+  it.scopedLive("on a deployment of your own, it runs what it can and says why it skips the rest", () =>
+    Effect.gen(function* () {
+      // a deployment that replicates new collections on its own, as a MongoDB replica set does
+      const deployment = yield* LocalCluster.make({ slaves: 2, followCatalog: true })
+      const { code, output } = yield* runDemo(undefined, {
+        MSC_MASTER_URI: deployment.masterUri,
+        MSC_SLAVE_URIS: deployment.slaveUris.join(",")
+      })
+      expect(code, output).toBe(0)
+      expect(output).toContain("This is a deployment of your own (MSC_MASTER_URI/MSC_SLAVE_URIS)")
+      expect(output).toContain("1. Writes go to the master, reads are spread over the slaves")
+      for (const step of ["2. Read failover", "3. Every slave down", "4. Replication lag and read-your-writes"]) {
+        expect(output).toMatch(new RegExp(`${step}\\n\\s+skipped: it `))
+      }
+      expect(output).toContain("rejected with WriteError")
+      expect(output).toContain("fails with DecodeError")
+      expect(output).toContain("steps 2, 3 and 4 skipped: they need the local cluster")
     })
   )
 })

@@ -1,13 +1,40 @@
+import { spawn } from "node:child_process"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
 import { expect, layer } from "@effect/vitest"
 import { Master, MasterSlaveConnection, Metrics, Slaves } from "@mongo-master-slave/core"
 import { Cluster } from "@mongo-master-slave/testkit"
 import * as TestCluster from "@mongo-master-slave/testkit/vitest"
-import { ConfigProvider, Effect, Layer, Metric, Option } from "effect"
-import * as ConfigFromEnv from "../src/configFromEnv.js"
+import { Effect, Layer, Metric, Option } from "effect"
 import * as CustomReadStrategy from "../src/customReadStrategy.js"
 import * as Layers from "../src/layers.js"
 import * as RequestScope from "../src/requestScope.js"
 import * as TypedCollection from "../src/typedCollection.js"
+
+const repo = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../../..")
+
+/** An example that is an entry point, run as its own process, as a user runs it. */
+const runExample = (file: string, env: Record<string, string | undefined>) =>
+  Effect.async<{ readonly code: number | null; readonly output: string }>((resume) => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@mongo-master-slave/source", "--import", "tsx", Path.join("packages/examples/src", file)],
+      {
+        cwd: repo,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: Object.fromEntries(
+          Object.entries({ ...process.env, ...env }).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined
+          )
+        )
+      }
+    )
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+    child.once("exit", (code) => resume(Effect.succeed({ code, output })))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
 
 const onCluster = <A, E>(program: Effect.Effect<A, E, MasterSlaveConnection.MasterSlaveConnection>) =>
   Effect.flatMap(Cluster.Cluster, (cluster) =>
@@ -15,10 +42,34 @@ const onCluster = <A, E>(program: Effect.Effect<A, E, MasterSlaveConnection.Mast
   )
 
 layer(TestCluster.layer, { excludeTestServices: true })("the examples run on the real cluster", (it) => {
-  it.effect("typedCollection: a Schema-typed order with a DateTime.Utc date", () =>
+  it.effect("typedCollection: a Schema-typed order with a DateTime.Utc date, over its tzAware layer", () =>
     Effect.gen(function* () {
-      const summary = yield* onCluster(TypedCollection.program)
+      const cluster = yield* Cluster.Cluster
+      const summary = yield* Effect.provide(
+        TypedCollection.program,
+        TypedCollection.MongoLive(cluster.masterUri, cluster.slaveUris)
+      )
       expect(Option.getOrThrow(summary)).toMatch(/^2 × tea at \d{4}-\d\d-\d\dT/)
+    })
+  )
+
+  it.effect("typedCollection: without tzAware, the order is written and its read fails naming placedAt", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const withoutTzAware = MasterSlaveConnection.layer().pipe(
+        Layer.provide(Master.layer(cluster.masterUri)),
+        Layer.provide(Slaves.layer(cluster.slaveUris))
+      )
+      const again = Effect.gen(function* () {
+        const orders = yield* Effect.flatMap(MasterSlaveConnection.database("shop"), (shop) =>
+          shop.collection("orders")
+        )
+        yield* orders.deleteOne({ _id: 7 }) // written by the test above
+        return yield* TypedCollection.program
+      })
+      const error = yield* Effect.flip(Effect.provide(again, withoutTzAware))
+      expect(error._tag).toBe("DecodeError")
+      expect(error.message).toMatch(/placedAt/)
     })
   )
 
@@ -30,19 +81,28 @@ layer(TestCluster.layer, { excludeTestServices: true })("the examples run on the
     })
   )
 
-  it.effect("configFromEnv: the whole connection from MSC_* variables", () =>
+  it.effect("configFromEnv: an entry point that takes the whole connection from MSC_* variables", () =>
     Effect.gen(function* () {
       const cluster = yield* Cluster.Cluster
-      const env = ConfigProvider.fromMap(
-        new Map([
-          ["MSC_MASTER_URI", cluster.masterUri],
-          ["MSC_SLAVE_URIS", cluster.slaveUris.join(",")]
-        ])
+      const { code, output } = yield* runExample("configFromEnv.ts", {
+        MSC_MASTER_URI: cluster.masterUri,
+        MSC_SLAVE_URIS: cluster.slaveUris.join(",")
+      })
+      expect(code, output).toBe(0)
+      expect(output).toMatch(
+        /MasterSlaveConnection\(master\(127\.0\.0\.1:\d+\), \[slave 0.*\]\) holds \d+ database\(s\)/
       )
-      const summary = yield* ConfigFromEnv.main.pipe(Effect.withConfigProvider(env))
-      expect(summary).toMatch(
-        /^MasterSlaveConnection\(master\(127\.0\.0\.1:\d+\), \[slave 0.*\]\) holds \d+ database\(s\)$/
-      )
+    })
+  )
+
+  it.effect("configFromEnv: without MSC_MASTER_URI, it exits 1 naming the missing variable", () =>
+    Effect.gen(function* () {
+      const { code, output } = yield* runExample("configFromEnv.ts", {
+        MSC_MASTER_URI: undefined,
+        MSC_SLAVE_URIS: undefined
+      })
+      expect(code).toBe(1)
+      expect(output).toMatch(/MSC_MASTER_URI/)
     })
   )
 

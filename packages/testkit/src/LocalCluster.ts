@@ -540,8 +540,12 @@ export const make = (
         const behind = states.flatMap((s, i) =>
           Option.isSome(s.running) && s.running.value.ferretdb.catalog !== masterCatalog ? [i] : []
         )
+        // a slave stopped since the look above is left alone
+        const stillRunning = (index: number) => Effect.map(Ref.get(state), (now) => Option.isSome(now[index]!.running))
         for (const index of behind) {
-          const restarted = yield* exclusive(refreshCatalog(index)).pipe(
+          const restarted = yield* exclusive(
+            Effect.flatMap(stillRunning(index), (running) => (running ? refreshCatalog(index) : Effect.succeed(false)))
+          ).pipe(
             Effect.catchAll((error) =>
               Effect.as(progress(`slave ${index}: could not refresh its catalog (${error.message}); will retry`), false)
             )
