@@ -1,7 +1,8 @@
 /**
- * The two clients every case compares: a `MasterSlaveConnection` built from
- * the library's layers with their default settings, and plain `MongoClient`s
- * of the raw driver. Both live as long as the enclosing scope.
+ * The clients the cases compare: a `MasterSlaveConnection` built from the
+ * library's layers with their default settings, plain `MongoClient`s of the
+ * raw driver, and `effect-mongodb`'s client. All live as long as the
+ * enclosing scope.
  *
  * @since 0.1.0
  */
@@ -10,6 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as EffectMongo from "effect-mongodb/MongoClient"
 import { MongoClient, type MongoClientOptions } from "mongodb"
 import { type BenchError, during } from "./errors.js"
 
@@ -65,6 +67,15 @@ export const raw = (
     }),
     (client) => Effect.promise(() => client.close())
   )
+
+/**
+ * An `effect-mongodb` client, connected with the same (default) options as
+ * the raw driver's client of {@link raw}.
+ *
+ * @since 0.2.0
+ */
+export const effectMongodb = (uri: string): Effect.Effect<EffectMongo.MongoClient, BenchError, Scope.Scope> =>
+  Effect.mapError(EffectMongo.connectScoped(uri), during(`connect effect-mongodb to ${uri}`))
 
 /**
  * The raw driver's options that match what the library gives each slave

@@ -25,6 +25,7 @@ import {
   checkTargets,
   compare,
   type Figure,
+  fromSaved,
   type Skipped
 } from "./results.js"
 import * as Settings from "./settings.js"
@@ -66,7 +67,7 @@ export const main = (argv: ReadonlyArray<string>) =>
         return yield* during(`read the JSON results in ${path}`)("it is not a file written by pnpm bench --json")
       }
       // the comparisons and target checks are made again, by this version's rules
-      const report = { ...saved, comparisons: compare(saved.figures), targets: checkTargets(saved.figures) }
+      const report = fromSaved(saved)
       yield* Effect.sync(() => process.stdout.write(Report.renderTerminal(report)))
       if (args.markdown !== undefined) yield* writeFile(args.markdown, Report.renderMarkdown(report), "Markdown report")
       return
@@ -85,8 +86,8 @@ export const main = (argv: ReadonlyArray<string>) =>
     notes.push({
       case: "run",
       note:
-        `${settings.rounds} measured rounds per side after a warm-up run of each, the side going first alternating ` +
-        `by round${canCollectGarbage ? ", a full GC before every run" : ""}; medians reported (max: the worst of all ` +
+        `${settings.rounds} measured rounds per side after a warm-up run of each, the side going first rotating ` +
+        `from round to round${canCollectGarbage ? ", a full GC before every run" : ""}; medians reported (max: the worst of all ` +
         "rounds; errors: the sum); latency per operation with performance.now()"
     })
 

@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module"
 import * as Os from "node:os"
-import type { BenchReport, CaseId, Comparison, Figure, Machine } from "./results.js"
+import type { BenchReport, CaseId, Comparison, Figure, Machine, Side } from "./results.js"
 
 /**
  * The machine this process runs on.
@@ -29,7 +29,7 @@ export const machine = (): Machine => {
     memoryGiB: Math.round((Os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${Os.type()} ${Os.release()} (${Os.arch()})`,
     node: process.version,
-    versions: { mongodb: version("mongodb"), effect: version("effect") }
+    versions: { mongodb: version("mongodb"), effect: version("effect"), "effect-mongodb": version("effect-mongodb") }
   }
 }
 
@@ -79,6 +79,26 @@ const formatRatio = (value: number | undefined): string =>
 
 const percent = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)}%` : "n/a")
 
+/**
+ * Microseconds of CPU, one decimal; a sign when `signed`.
+ *
+ * @since 0.2.0
+ */
+export const formatCpu = (micros: number | undefined, signed = false): string =>
+  micros === undefined || !Number.isFinite(micros) ? "" : `${signed && micros >= 0 ? "+" : ""}${micros.toFixed(1)}`
+
+/**
+ * How a side is called in the tables.
+ *
+ * @since 0.2.0
+ */
+export const sideNames: Record<Side, string> = {
+  library: "library",
+  raw: "raw",
+  thin: "thin Effect",
+  "effect-mongodb": "effect-mongodb"
+}
+
 const titles: Record<CaseId, string> = {
   reads: "1. Reads: findOne by _id, library (routed over 2 slaves, or on slave 0 only) vs raw driver (slave 0)",
   writes: "2. Writes: insertOne on the master, acknowledged",
@@ -90,6 +110,7 @@ const titles: Record<CaseId, string> = {
 const comparisonOf = (comparisons: ReadonlyArray<Comparison>, figure: Figure) =>
   comparisons.find(
     (c) =>
+      c.side === figure.side &&
       c.case === figure.case &&
       c.scenario === figure.scenario &&
       c.phase === figure.phase &&
@@ -109,25 +130,29 @@ const overheadTable = (report: BenchReport, id: "reads" | "writes"): Table => ({
     "p99 ms",
     "max ms",
     "errors",
-    "p50 lib/raw",
-    "ops/s lib/raw"
+    "p50 vs raw",
+    "ops/s vs raw",
+    "CPU/op µs",
+    "CPU/op over raw µs"
   ],
-  numeric: [true, true, false, true, true, true, true, true, true, true],
+  numeric: [true, true, false, true, true, true, true, true, true, true, true, true],
   rows: report.figures
     .filter((f) => f.case === id)
     .map((f) => {
-      const c = f.side === "library" ? comparisonOf(report.comparisons, f) : undefined
+      const c = comparisonOf(report.comparisons, f)
       return [
         String(f.concurrency),
-        id === "reads" ? (f.side === "raw" ? "slave 0" : String(f.slaves)) : "master",
-        f.side,
+        id === "reads" ? (f.side === "library" ? String(f.slaves) : "slave 0") : "master",
+        sideNames[f.side],
         formatRate(f.opsPerSec),
         formatMs(f.p50),
         formatMs(f.p99),
         formatMs(f.max),
         String(f.errors),
         formatRatio(c?.p50Ratio),
-        formatRatio(c?.opsPerSecRatio)
+        formatRatio(c?.opsPerSecRatio),
+        formatCpu(f.cpu.perOpMicros),
+        formatCpu(c?.extraCpuPerOpMicros, true)
       ]
     })
 })

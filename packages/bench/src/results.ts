@@ -23,11 +23,13 @@ export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing
 export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave"]
 
 /**
- * Which client ran the operations.
+ * Which client ran the operations: the library, the raw driver, the
+ * thinnest Effect wrapper of the raw driver (`thin`: `Effect.tryPromise`
+ * around the driver's call, nothing else) or `effect-mongodb`.
  *
  * @since 0.1.0
  */
-export type Side = "library" | "raw"
+export type Side = "library" | "raw" | "thin" | "effect-mongodb"
 
 /**
  * One measured figure: one side of one scenario at one concurrency. Latencies
@@ -58,8 +60,11 @@ export interface Figure {
   readonly mean: number
   readonly errors: number
   readonly firstError: string | null
-  /** Median CPU use during a round: this process in cores, the machine as a fraction of all cores. */
-  readonly cpu: { readonly processCores: number; readonly machineBusy: number }
+  /**
+   * Median CPU use during a round: this process in cores, the machine as a
+   * fraction of all cores, this process's CPU time per operation in µs.
+   */
+  readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
   readonly perRound: ReadonlyArray<{
     readonly opsPerSec: number
     readonly p50: number
@@ -112,7 +117,8 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     firstError: firstError ?? null,
     cpu: {
       processCores: median(samples.map((sample) => sample.cpu.processCores)),
-      machineBusy: median(samples.map((sample) => sample.cpu.machineBusy))
+      machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
+      perOpMicros: median(samples.map((sample) => sample.cpu.perOpMicros))
     },
     perRound: samples.map((sample) => ({
       opsPerSec: sample.opsPerSec,
@@ -126,45 +132,51 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
 }
 
 /**
- * The library against the raw driver in one scenario: ratios library/raw.
- * Below 1 the library is faster (latency) or slower (throughput).
+ * A side against the raw driver in one scenario: ratios side/raw, and the
+ * CPU per operation it adds. A ratio below 1 is faster (latency) or slower
+ * (throughput).
  *
  * @since 0.1.0
  */
 export interface Comparison {
   readonly case: CaseId
   readonly scenario: string
+  readonly side: Exclude<Side, "raw">
   readonly phase: "onset" | "steady" | null
   readonly concurrency: number
   readonly slaves: number
   readonly p50Ratio: number
   readonly p99Ratio: number
   readonly opsPerSecRatio: number
+  /** This process's CPU time per operation, beyond the raw driver's, in µs. */
+  readonly extraCpuPerOpMicros: number
 }
 
 const sameKey = (a: Figure, b: Figure) =>
   a.case === b.case && a.scenario === b.scenario && a.concurrency === b.concurrency && a.slaves === b.slaves
 
 /**
- * Pairs every library figure with the raw figure of the same scenario.
+ * Pairs every figure of another side with the raw figure of the same scenario.
  *
  * @since 0.1.0
  */
 export const compare = (figures: ReadonlyArray<Figure>): ReadonlyArray<Comparison> =>
-  figures.flatMap((library) => {
-    if (library.side !== "library") return []
-    const raw = figures.find((figure) => figure.side === "raw" && sameKey(figure, library))
+  figures.flatMap((figure) => {
+    if (figure.side === "raw") return []
+    const raw = figures.find((other) => other.side === "raw" && sameKey(other, figure))
     if (raw === undefined) return []
     return [
       {
-        case: library.case,
-        scenario: library.scenario,
-        phase: library.phase,
-        concurrency: library.concurrency,
-        slaves: library.slaves,
-        p50Ratio: library.p50 / raw.p50,
-        p99Ratio: library.p99 / raw.p99,
-        opsPerSecRatio: library.opsPerSec / raw.opsPerSec
+        case: figure.case,
+        scenario: figure.scenario,
+        side: figure.side,
+        phase: figure.phase,
+        concurrency: figure.concurrency,
+        slaves: figure.slaves,
+        p50Ratio: figure.p50 / raw.p50,
+        p99Ratio: figure.p99 / raw.p99,
+        opsPerSecRatio: figure.opsPerSec / raw.opsPerSec,
+        extraCpuPerOpMicros: figure.cpu.perOpMicros - raw.cpu.perOpMicros
       }
     ]
   })
@@ -185,64 +197,134 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 
 const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
 
-/**
- * The performance targets, checked against the figures.
- *
- * @since 0.1.0
- */
-export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => {
-  const overhead = compare(figures).filter((c) => c.case === "reads" || c.case === "writes")
-  const overheadChecks = overhead.map((c) => c.p50Ratio <= 1.05)
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${fixed(value, 1)}`
 
+const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)")
+
+const label = (f: Pick<Figure, "case" | "scenario" | "concurrency">) =>
+  `${f.case} / ${f.scenario} at concurrency ${f.concurrency}`
+
+/** The figure of another side in the same scenario as `figure`. */
+const sideOf = (figures: ReadonlyArray<Figure>, figure: Figure, side: Side) =>
+  figures.find((other) => other.side === side && sameKey(other, figure))
+
+/**
+ * The library's extra CPU per operation over the thin Effect wrapper's that
+ * the target allows, in µs.
+ *
+ * @since 0.2.0
+ */
+export const maxExtraCpuOverThinMicros = 15
+
+const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const overhead = compare(figures).filter((c) => c.side === "library" && (c.case === "reads" || c.case === "writes"))
+  const ok = (c: Comparison) => c.p50Ratio <= 1.05 && c.opsPerSecRatio >= 0.95
+  return {
+    target:
+      "Routed read and write p50 and ops/s within 5% of the raw driver (p50 ratio <= 1.05, ops/s ratio >= 0.95) at every concurrency",
+    met: verdict(overhead.map(ok)),
+    details: overhead.map(
+      (c) =>
+        `${c.case} at concurrency ${c.concurrency}${c.slaves === 1 ? " (slave 0 only)" : ""}: p50 ratio ` +
+        `${fixed(c.p50Ratio)}, ops/s ratio ${fixed(c.opsPerSecRatio)} ${met(ok(c))}`
+    )
+  }
+}
+
+const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const healthyReads = figures.filter(
     (f) => f.side === "library" && (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave")
   )
-  const failedChecks = healthyReads.map((f) => f.errors === 0)
+  return {
+    target: "Zero failed reads while at least one slave is healthy",
+    met: verdict(healthyReads.map((f) => f.errors === 0)),
+    details: healthyReads.map(
+      (f) =>
+        `${f.case} / ${f.scenario}${f.phase === null ? "" : ` (${f.phase})`} at concurrency ${f.concurrency}: ` +
+        `${f.errors} failed of ${f.totalOps}${f.firstError === null ? "" : ` (first: ${f.firstError})`}`
+    )
+  }
+}
 
+const faultTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const faults = figures.filter((f) => f.side === "library" && f.case === "failing-slave" && f.baseline !== null)
-  const faultDetails: Array<string> = []
-  const faultChecks: Array<boolean> = []
+  const details: Array<string> = []
+  const checks: Array<boolean> = []
   for (const fault of faults) {
     const healthy = figures.find(
       (f) => f.side === "library" && f.case === "failing-slave" && f.scenario === fault.baseline
     )
     if (healthy === undefined) continue
     const ratio = fault.p50 / healthy.p50
-    faultChecks.push(ratio <= 1.1)
-    faultDetails.push(
+    checks.push(ratio <= 1.1)
+    details.push(
       `${fault.scenario}${fault.phase === null ? "" : ` (${fault.phase})`}: p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
-        `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${ratio <= 1.1 ? "(met)" : "(NOT met)"}; p99 ${fixed(fault.p99)} ms ` +
+        `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= 1.1)}; p99 ${fixed(fault.p99)} ms ` +
         `(healthy ${fixed(healthy.p99)} ms), max ${fixed(fault.max)} ms, ${fixed(fault.opsPerSec, 0)} ops/s ` +
         `(healthy ${fixed(healthy.opsPerSec, 0)})`
     )
   }
-
-  return [
-    {
-      target: "Routed read and write p50 within 5% of the raw driver (ratio <= 1.05) at every concurrency",
-      met: verdict(overheadChecks),
-      details: overhead.map(
-        (c) =>
-          `${c.case} at concurrency ${c.concurrency}: p50 ratio ${fixed(c.p50Ratio)} ${c.p50Ratio <= 1.05 ? "(met)" : "(NOT met)"}` +
-          `, ops/s ratio ${fixed(c.opsPerSecRatio)}`
-      )
-    },
-    {
-      target: "Zero failed reads while at least one slave is healthy",
-      met: verdict(failedChecks),
-      details: healthyReads.map(
-        (f) =>
-          `${f.case} / ${f.scenario}${f.phase === null ? "" : ` (${f.phase})`} at concurrency ${f.concurrency}: ` +
-          `${f.errors} failed of ${f.totalOps}${f.firstError === null ? "" : ` (first: ${f.firstError})`}`
-      )
-    },
-    {
-      target: "With a stopped or blackholed slave, p50 stays within 10% of healthy",
-      met: verdict(faultChecks),
-      details: faultDetails
-    }
-  ]
+  return {
+    target: "With a stopped or blackholed slave, p50 stays within 10% of healthy",
+    met: verdict(checks),
+    details
+  }
 }
+
+const thinCpuTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const library of figures.filter((f) => f.side === "library" && (f.case === "reads" || f.case === "writes"))) {
+    const thin = sideOf(figures, library, "thin")
+    const raw = sideOf(figures, library, "raw")
+    if (thin === undefined || raw === undefined) continue
+    const beyond = library.cpu.perOpMicros - thin.cpu.perOpMicros
+    const ok = beyond <= maxExtraCpuOverThinMicros
+    checks.push(ok)
+    details.push(
+      `${label(library)}: library ${signed(library.cpu.perOpMicros - raw.cpu.perOpMicros)} µs/op over raw, ` +
+        `thin wrapper ${signed(thin.cpu.perOpMicros - raw.cpu.perOpMicros)} µs/op: ${fixed(beyond, 1)} µs more ${met(ok)}`
+    )
+  }
+  return {
+    target: `The library's extra CPU per operation within ${maxExtraCpuOverThinMicros} µs of the thinnest Effect wrapper's (reads and writes)`,
+    met: verdict(checks),
+    details
+  }
+}
+
+const effectMongodbTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const library of figures.filter((f) => f.side === "library" && (f.case === "reads" || f.case === "writes"))) {
+    const other = sideOf(figures, library, "effect-mongodb")
+    if (other === undefined) continue
+    const ok = library.p50 <= other.p50 && library.opsPerSec >= other.opsPerSec
+    checks.push(ok)
+    details.push(
+      `${label(library)}: p50 ${fixed(library.p50, 3)} ms vs ${fixed(other.p50, 3)} ms, ` +
+        `${fixed(library.opsPerSec, 0)} vs ${fixed(other.opsPerSec, 0)} ops/s ${met(ok)}`
+    )
+  }
+  return {
+    target: "The library ahead of effect-mongodb (p50 and ops/s) on every read and write case",
+    met: verdict(checks),
+    details
+  }
+}
+
+/**
+ * The performance targets, checked against the figures.
+ *
+ * @since 0.1.0
+ */
+export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => [
+  overheadTarget(figures),
+  failedReadsTarget(figures),
+  faultTarget(figures),
+  thinCpuTarget(figures),
+  effectMongodbTarget(figures)
+]
 
 /**
  * The machine a run happened on.
@@ -300,4 +382,21 @@ export interface BenchReport {
   readonly targets: ReadonlyArray<TargetCheck>
   readonly notes: ReadonlyArray<{ readonly case: CaseId | "run"; readonly note: string }>
   readonly skipped: ReadonlyArray<Skipped>
+}
+
+/**
+ * A report read back from a JSON file, made whole: what an older version did
+ * not record is filled in as not measured (`NaN`), and the comparisons and
+ * target checks are made again by this version's rules.
+ *
+ * @since 0.2.0
+ */
+export const fromSaved = (saved: BenchReport): BenchReport => {
+  const figures = saved.figures.map(
+    (f): Figure => ({
+      ...f,
+      cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN }
+    })
+  )
+  return { ...saved, figures, comparisons: compare(figures), targets: checkTargets(figures) }
 }

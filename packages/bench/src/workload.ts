@@ -44,8 +44,12 @@ export interface Sample {
   readonly errors: number
   /** The message of the first failure, if any. */
   readonly firstError: string | undefined
-  /** CPU used during the run: this process in cores (1 = one core busy), the whole machine as a fraction of all its cores. */
-  readonly cpu: { readonly processCores: number; readonly machineBusy: number }
+  /**
+   * CPU used during the run: this process in cores (1 = one core busy), the
+   * whole machine as a fraction of all its cores, and this process's CPU time
+   * per operation in microseconds.
+   */
+  readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
 }
 
 /**
@@ -105,7 +109,8 @@ class Recorder {
       firstError: this.firstError,
       cpu: {
         processCores: (cpu.user + cpu.system) / 1000 / elapsedMs,
-        machineBusy: machineTotal > 0 ? (machine.busy - this.machineStart.busy) / machineTotal : Number.NaN
+        machineBusy: machineTotal > 0 ? (machine.busy - this.machineStart.busy) / machineTotal : Number.NaN,
+        perOpMicros: (cpu.user + cpu.system) / this.plan.ops
       }
     }
   }
@@ -201,47 +206,45 @@ export const settle: Effect.Effect<void> = Effect.sync(() => collectGarbage?.())
 export const canCollectGarbage = collectGarbage !== undefined
 
 /**
- * The samples of both sides of a comparison.
+ * The order the runners go in, in a given round: the names in turn, starting
+ * one further each round, so no runner always goes first (with two runners,
+ * they alternate).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export interface Rounds {
-  readonly library: ReadonlyArray<Sample>
-  readonly raw: ReadonlyArray<Sample>
+export const roundOrder = <K>(names: ReadonlyArray<K>, round: number): ReadonlyArray<K> => {
+  const start = names.length === 0 ? 0 : round % names.length
+  return [...names.slice(start), ...names.slice(0, start)]
 }
 
 /**
- * Runs the library and the raw driver side by side: one warm-up run each,
- * then `rounds` measured runs each, interleaved, the side that goes first
- * alternating from round to round, a garbage collection before every run.
+ * Runs several runners side by side: one warm-up run each, then `rounds`
+ * measured runs each, interleaved, the runner that goes first changing from
+ * round to round (see {@link roundOrder}), a garbage collection before every
+ * run. The measured samples, by runner.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const sideBySide = (options: {
-  readonly library: Runner
-  readonly raw: Runner
+export const interleave = <K extends string>(options: {
+  readonly runners: ReadonlyArray<readonly [K, Runner]>
   readonly plan: Plan
   readonly warmupOps: number
   readonly rounds: number
-}): Effect.Effect<Rounds> =>
+}): Effect.Effect<ReadonlyMap<K, ReadonlyArray<Sample>>> =>
   Effect.gen(function* () {
-    const { library, raw, plan } = options
-    const warmup = { ...plan, ops: options.warmupOps }
+    const { runners, plan } = options
     if (options.warmupOps > 0) {
-      yield* settle
-      yield* library(warmup)
-      yield* settle
-      yield* raw(warmup)
-    }
-    const librarySamples: Array<Sample> = []
-    const rawSamples: Array<Sample> = []
-    for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? (["raw", "library"] as const) : (["library", "raw"] as const)
-      for (const side of order) {
+      for (const [, runner] of runners) {
         yield* settle
-        if (side === "library") librarySamples.push(yield* library(plan))
-        else rawSamples.push(yield* raw(plan))
+        yield* runner({ ...plan, ops: options.warmupOps })
       }
     }
-    return { library: librarySamples, raw: rawSamples }
+    const samples = new Map<K, Array<Sample>>(runners.map(([name]) => [name, []]))
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [name, runner] of roundOrder(runners, round)) {
+        yield* settle
+        samples.get(name)!.push(yield* runner(plan))
+      }
+    }
+    return samples
   })
