@@ -16,20 +16,43 @@ import { MongoClient, type MongoClientOptions } from "mongodb"
 import { type BenchError, during } from "./errors.js"
 
 /**
+ * What a case may change in the library's connection.
+ *
+ * @since 0.2.0
+ */
+export interface LibraryOptions {
+  /** The connection's options (consistency, heartbeat, ...). */
+  readonly connection?: MasterSlaveConnection.Options
+  /** More options for every node's client, e.g. `{ monitorCommands: true }`. */
+  readonly clientOptions?: MongoClientOptions
+}
+
+/**
  * A connection of the library over a master and slaves, with the library's
  * defaults (random read strategy, attempt timeout 2 s, health checks every
- * second) unless `slaves` options say otherwise.
+ * second, a heartbeat every second) unless `options` say otherwise.
  *
  * @since 0.1.0
  */
 export const library = (
   masterUri: string,
   slaveUris: ReadonlyArray<string>,
-  options: Omit<Slaves.Options, "uris"> = {}
+  options: LibraryOptions = {}
 ): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> =>
   Layer.build(
-    MasterSlaveConnection.layer().pipe(
-      Layer.provide(Layer.merge(Master.layer({ uri: masterUri }), Slaves.layer({ uris: slaveUris, ...options })))
+    MasterSlaveConnection.layer(options.connection).pipe(
+      Layer.provide(
+        Layer.merge(
+          Master.layer({
+            uri: masterUri,
+            ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions })
+          }),
+          Slaves.layer({
+            uris: slaveUris,
+            ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions })
+          })
+        )
+      )
     )
   ).pipe(
     Effect.map((context) => Context.get(context, MasterSlaveConnection.MasterSlaveConnection)),

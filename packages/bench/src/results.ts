@@ -6,21 +6,21 @@
  * @since 0.1.0
  */
 import { median } from "./stats.js"
-import type { Sample } from "./workload.js"
+import type { Counted, Sample } from "./workload.js"
 
 /**
  * The cases of the benchmark.
  *
  * @since 0.1.0
  */
-export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing"
+export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency"
 
 /**
  * Every case, in the order a run goes through them.
  *
  * @since 0.1.0
  */
-export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave"]
+export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave", "consistency"]
 
 /**
  * Which client ran the operations: the library, the raw driver, the
@@ -30,6 +30,19 @@ export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "sc
  * @since 0.1.0
  */
 export type Side = "library" | "raw" | "thin" | "effect-mongodb"
+
+/**
+ * The reads the consistency case compares, by the scenario names they are
+ * reported under.
+ *
+ * @since 0.2.0
+ */
+export const consistencyReads = {
+  plain: "plain slave read (eventual)",
+  request: "request read on the master",
+  afterWrite: "causal read right after a write",
+  replicated: "causal read, scope's write replicated"
+} as const
 
 /**
  * One measured figure: one side of one scenario at one concurrency. Latencies
@@ -65,6 +78,8 @@ export interface Figure {
    * fraction of all cores, this process's CPU time per operation in µs.
    */
   readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
+  /** What was counted on the connection's clients, added up over the rounds (consistency case); `null` when nothing was. */
+  readonly counted: Counted | null
   readonly perRound: ReadonlyArray<{
     readonly opsPerSec: number
     readonly p50: number
@@ -120,6 +135,7 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
       machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
       perOpMicros: median(samples.map((sample) => sample.cpu.perOpMicros))
     },
+    counted: addCounted(samples.flatMap((sample) => (sample.counted === undefined ? [] : [sample.counted]))),
     perRound: samples.map((sample) => ({
       opsPerSec: sample.opsPerSec,
       p50: sample.latency.p50,
@@ -129,6 +145,35 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
       elapsedMs: sample.elapsedMs
     }))
   }
+}
+
+/**
+ * Adds up what was counted in several runs; `null` for none.
+ *
+ * @since 0.2.0
+ */
+export const addCounted = (counts: ReadonlyArray<Counted>): Counted | null => {
+  if (counts.length === 0) return null
+  const servedBy: Record<string, number> = {}
+  for (const count of counts) {
+    for (const [node, n] of Object.entries(count.servedBy)) servedBy[node] = (servedBy[node] ?? 0) + n
+  }
+  return {
+    servedBy,
+    heartbeats: counts.reduce((sum, count) => sum + count.heartbeats, 0),
+    probes: counts.reduce((sum, count) => sum + count.probes, 0)
+  }
+}
+
+/**
+ * The share of reads served by a slave rather than the master; `NaN` for no
+ * reads.
+ *
+ * @since 0.2.0
+ */
+export const offMasterShare = (servedBy: Readonly<Record<string, number>>): number => {
+  const total = Object.values(servedBy).reduce((sum, n) => sum + n, 0)
+  return total === 0 ? Number.NaN : 1 - (servedBy.master ?? 0) / total
 }
 
 /**
@@ -197,6 +242,8 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 
 const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
 
+const percent = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(1)}%` : "n/a")
+
 const signed = (value: number) => `${value >= 0 ? "+" : ""}${fixed(value, 1)}`
 
 const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)")
@@ -216,6 +263,20 @@ const sideOf = (figures: ReadonlyArray<Figure>, figure: Figure, side: Side) =>
  */
 export const maxExtraCpuOverThinMicros = 15
 
+/**
+ * A causal read's p50 over a plain slave read's that the target allows.
+ *
+ * @since 0.2.0
+ */
+export const maxCausalP50Ratio = 1.5
+
+/**
+ * The share of causal reads the target wants served by slaves.
+ *
+ * @since 0.2.0
+ */
+export const minCausalOffMaster = 0.9
+
 const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const overhead = compare(figures).filter((c) => c.side === "library" && (c.case === "reads" || c.case === "writes"))
   const ok = (c: Comparison) => c.p50Ratio <= 1.05 && c.opsPerSecRatio >= 0.95
@@ -233,7 +294,9 @@ const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 
 const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const healthyReads = figures.filter(
-    (f) => f.side === "library" && (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave")
+    (f) =>
+      f.side === "library" &&
+      (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave" || f.case === "consistency")
   )
   return {
     target: "Zero failed reads while at least one slave is healthy",
@@ -268,6 +331,56 @@ const faultTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
     target: "With a stopped or blackholed slave, p50 stays within 10% of healthy",
     met: verdict(checks),
     details
+  }
+}
+
+const consistencyFigure = (figures: ReadonlyArray<Figure>, scenario: string, concurrency: number) =>
+  figures.find((f) => f.case === "consistency" && f.scenario === scenario && f.concurrency === concurrency)
+
+const causalLatencyTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const plain of figures.filter((f) => f.case === "consistency" && f.scenario === consistencyReads.plain)) {
+    const replicated = consistencyFigure(figures, consistencyReads.replicated, plain.concurrency)
+    const afterWrite = consistencyFigure(figures, consistencyReads.afterWrite, plain.concurrency)
+    if (replicated === undefined) continue
+    const ratio = replicated.p50 / plain.p50
+    checks.push(ratio <= maxCausalP50Ratio)
+    details.push(
+      `concurrency ${plain.concurrency}: ${consistencyReads.replicated} p50 ${fixed(replicated.p50, 3)} ms vs plain ` +
+        `${fixed(plain.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= maxCausalP50Ratio)}` +
+        (afterWrite === undefined
+          ? ""
+          : `; beside it, not held to this target, a ${consistencyReads.afterWrite}: p50 ${fixed(afterWrite.p50, 3)} ms ` +
+            `= ${fixed(afterWrite.p50 / plain.p50)}x (it waits for a heartbeat sent after the write to be ` +
+            "acknowledged by the master and shown by a slave)")
+    )
+  }
+  return {
+    target: `Causal read p50 within ${maxCausalP50Ratio}x a plain slave read while replication keeps up (a causal scope whose writes have replicated)`,
+    met: verdict(checks),
+    details
+  }
+}
+
+const causalOffMasterTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const causal = figures.filter(
+    (f) =>
+      f.case === "consistency" &&
+      f.counted !== null &&
+      (f.scenario === consistencyReads.afterWrite || f.scenario === consistencyReads.replicated)
+  )
+  const shareOf = (f: Figure) => offMasterShare(f.counted?.servedBy ?? {})
+  return {
+    target: `At least ${minCausalOffMaster * 100}% of causal reads served by slaves, not the master`,
+    met: verdict(causal.map((f) => shareOf(f) >= minCausalOffMaster)),
+    details: causal.map(
+      (f) =>
+        `${f.scenario} at concurrency ${f.concurrency}: ${percent(shareOf(f))} off the master ` +
+        `(${Object.entries(f.counted?.servedBy ?? {})
+          .map(([node, n]) => `${node} ${n}`)
+          .join(", ")}) ${met(shareOf(f) >= minCausalOffMaster)}`
+    )
   }
 }
 
@@ -323,8 +436,61 @@ export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<Targ
   failedReadsTarget(figures),
   faultTarget(figures),
   thinCpuTarget(figures),
-  effectMongodbTarget(figures)
+  effectMongodbTarget(figures),
+  causalLatencyTarget(figures),
+  causalOffMasterTarget(figures)
 ]
+
+/**
+ * The heartbeat's load in one situation: how often this process writes it on
+ * the master, and reads it back from each slave.
+ *
+ * @since 0.2.0
+ */
+export interface HeartbeatLoad {
+  readonly situation: string
+  /** The connection's heartbeat interval, in milliseconds. */
+  readonly intervalMs: number
+  /** How long it was watched, in seconds. */
+  readonly seconds: number
+  readonly heartbeats: number
+  readonly heartbeatsPerSec: number
+  /** Heartbeat reads per second sent to each slave by the connection's prober. */
+  readonly probesPerSecPerSlave: number
+  /** Writes in causal scopes meanwhile (under a causal workload), else `null`. */
+  readonly causalWrites: number | null
+  readonly heartbeatsPerCausalWrite: number | null
+  /** CPU this process used meanwhile, in ms per second, when the connection was all it ran; else `null`. */
+  readonly processCpuMsPerSec: number | null
+}
+
+/**
+ * The heartbeat's load from what was counted over `seconds`.
+ *
+ * @since 0.2.0
+ */
+export const heartbeatLoad = (options: {
+  readonly situation: string
+  readonly intervalMs: number
+  readonly seconds: number
+  readonly counted: Counted
+  readonly slaves: number
+  readonly causalWrites?: number | undefined
+  readonly processCpuMicros?: number | undefined
+}): HeartbeatLoad => {
+  const { seconds, counted, causalWrites, processCpuMicros } = options
+  return {
+    situation: options.situation,
+    intervalMs: options.intervalMs,
+    seconds,
+    heartbeats: counted.heartbeats,
+    heartbeatsPerSec: counted.heartbeats / seconds,
+    probesPerSecPerSlave: counted.probes / options.slaves / seconds,
+    causalWrites: causalWrites ?? null,
+    heartbeatsPerCausalWrite: causalWrites === undefined ? null : counted.heartbeats / causalWrites,
+    processCpuMsPerSec: processCpuMicros === undefined ? null : processCpuMicros / 1000 / seconds
+  }
+}
 
 /**
  * The machine a run happened on.
@@ -357,6 +523,8 @@ export interface Skipped {
  */
 export interface CaseResult {
   readonly figures: ReadonlyArray<Figure>
+  /** The heartbeat's load (consistency case). */
+  readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
   /** Settings and observations a reader needs to read the figures (timeouts used, what limits it). */
   readonly notes: ReadonlyArray<string>
   readonly skipped: ReadonlyArray<Skipped>
@@ -378,6 +546,7 @@ export interface BenchReport {
   readonly cluster: { readonly kind: "local" | "external"; readonly slaves: number; readonly description: string }
   readonly settings: Readonly<Record<string, unknown>>
   readonly figures: ReadonlyArray<Figure>
+  readonly heartbeats: ReadonlyArray<HeartbeatLoad>
   readonly comparisons: ReadonlyArray<Comparison>
   readonly targets: ReadonlyArray<TargetCheck>
   readonly notes: ReadonlyArray<{ readonly case: CaseId | "run"; readonly note: string }>
@@ -386,17 +555,25 @@ export interface BenchReport {
 
 /**
  * A report read back from a JSON file, made whole: what an older version did
- * not record is filled in as not measured (`NaN`), and the comparisons and
- * target checks are made again by this version's rules.
+ * not record is filled in as not measured (`NaN`, `null`, none), and the
+ * comparisons and target checks are made again by this version's rules.
  *
  * @since 0.2.0
  */
 export const fromSaved = (saved: BenchReport): BenchReport => {
+  const partial = saved as Omit<BenchReport, "heartbeats"> & { readonly heartbeats?: ReadonlyArray<HeartbeatLoad> }
   const figures = saved.figures.map(
     (f): Figure => ({
       ...f,
-      cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN }
+      cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN },
+      counted: f.counted ?? null
     })
   )
-  return { ...saved, figures, comparisons: compare(figures), targets: checkTargets(figures) }
+  return {
+    ...saved,
+    figures,
+    heartbeats: partial.heartbeats ?? [],
+    comparisons: compare(figures),
+    targets: checkTargets(figures)
+  }
 }

@@ -50,7 +50,49 @@ export interface Sample {
    * per operation in microseconds.
    */
   readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
+  /** What a counting runner (`Commands.counting`) saw on the connection's clients during the run, if any. */
+  readonly counted?: Counted | undefined
 }
+
+/**
+ * Events counted on a connection's clients during a run: the reads of the
+ * benchmark's collection each node served, the heartbeats written on the
+ * master, and the heartbeat reads (probes) sent to the slaves.
+ *
+ * @since 0.2.0
+ */
+export interface Counted {
+  /** Reads (`find` commands) of the benchmark's collections by node: `master`, `slave-0`, ... */
+  readonly servedBy: Readonly<Record<string, number>>
+  readonly heartbeats: number
+  readonly probes: number
+}
+
+/**
+ * The value an operation returns to report its own duration — the part of
+ * it that is measured — instead of the whole operation's (see
+ * {@link timedPart}).
+ *
+ * @since 0.2.0
+ */
+export class Measured {
+  constructor(
+    /** Milliseconds. */
+    readonly millis: number
+  ) {}
+}
+
+/**
+ * Runs an effect and times it alone, inside a larger operation: its value,
+ * and a {@link Measured} for the operation to return.
+ *
+ * @since 0.2.0
+ */
+export const timedPart = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<readonly [A, Measured], E, R> =>
+  Effect.suspend(() => {
+    const started = performance.now()
+    return Effect.map(self, (value) => [value, new Measured(performance.now() - started)] as const)
+  })
 
 /**
  * Runs one side of a comparison with a given plan.
@@ -119,31 +161,36 @@ class Recorder {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
- * Runs `op(i)` for `i` in `0..ops-1` as Effects, on `concurrency` worker
- * fibers. Failures (and defects) are counted, never raised.
+ * Runs `op(i, worker)` for `i` in `0..ops-1` as Effects, on `concurrency`
+ * worker fibers (`worker`: which one, `0..concurrency-1`). Each operation is
+ * timed whole, unless it succeeds with a {@link Measured}: then that is its
+ * latency. Failures (and defects) are counted, never raised.
  *
  * @since 0.1.0
  */
 export const measureEffect =
-  <E>(op: (i: number) => Effect.Effect<unknown, E>): Runner =>
+  <E>(op: (i: number, worker: number) => Effect.Effect<unknown, E>): Runner =>
   (plan) =>
     Effect.suspend(() => {
       const recorder = new Recorder(plan)
       let next = 0
-      const worker: Effect.Effect<void> = Effect.suspend(() => {
-        if (next >= plan.ops) return Effect.void
-        const i = next++
-        const started = performance.now()
-        return Effect.flatMap(Effect.exit(op(i)), (exit) => {
-          recorder.latencies[i] = performance.now() - started
-          if (Exit.isFailure(exit)) {
-            const failure = Cause.squash(exit.cause)
-            recorder.fail(messageOf(failure))
-          }
-          return worker
+      const worker = (w: number): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          if (next >= plan.ops) return Effect.void
+          const i = next++
+          const started = performance.now()
+          return Effect.flatMap(Effect.exit(op(i, w)), (exit) => {
+            const millis = performance.now() - started
+            if (Exit.isFailure(exit)) {
+              recorder.latencies[i] = millis
+              recorder.fail(messageOf(Cause.squash(exit.cause)))
+            } else {
+              recorder.latencies[i] = exit.value instanceof Measured ? exit.value.millis : millis
+            }
+            return worker(w)
+          })
         })
-      })
-      const workers = Array.from({ length: Math.min(plan.concurrency, plan.ops) }, () => worker)
+      const workers = Array.from({ length: Math.min(plan.concurrency, plan.ops) }, (_, w) => worker(w))
       return Effect.zipRight(
         Effect.sync(() => recorder.start()),
         Effect.all(workers, { concurrency: "unbounded", discard: true })
@@ -151,23 +198,23 @@ export const measureEffect =
     })
 
 /**
- * Runs `op(i)` for `i` in `0..ops-1` as Promises, on `concurrency` async
- * workers. Rejections are counted, never raised.
+ * Runs `op(i, worker)` for `i` in `0..ops-1` as Promises, on `concurrency`
+ * async workers. Rejections are counted, never raised.
  *
  * @since 0.1.0
  */
 export const measurePromise =
-  (op: (i: number) => Promise<unknown>): Runner =>
+  (op: (i: number, worker: number) => Promise<unknown>): Runner =>
   (plan) =>
     Effect.promise(async () => {
       const recorder = new Recorder(plan)
       let next = 0
-      const worker = async () => {
+      const worker = async (_: unknown, w: number) => {
         while (next < plan.ops) {
           const i = next++
           const started = performance.now()
           try {
-            await op(i)
+            await op(i, w)
           } catch (error) {
             recorder.fail(messageOf(error))
           }

@@ -1,4 +1,4 @@
-import type { Sample } from "../src/workload.js"
+import type { Counted, Sample } from "../src/workload.js"
 
 /** A sample with the given figures; everything else plausible. */
 export const sampleOf = (options: {
@@ -6,6 +6,7 @@ export const sampleOf = (options: {
   readonly opsPerSec: number
   readonly errors?: number
   readonly perOpMicros?: number
+  readonly counted?: Counted
 }): Sample => ({
   ops: 1000,
   concurrency: 16,
@@ -21,5 +22,6 @@ export const sampleOf = (options: {
   },
   errors: options.errors ?? 0,
   firstError: (options.errors ?? 0) > 0 ? "boom" : undefined,
-  cpu: { processCores: 0.5, machineBusy: 0.9, perOpMicros: options.perOpMicros ?? 500 }
+  cpu: { processCores: 0.5, machineBusy: 0.9, perOpMicros: options.perOpMicros ?? 500 },
+  counted: options.counted
 })

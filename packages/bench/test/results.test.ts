@@ -1,12 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
+  addCounted,
   type BenchReport,
   checkTargets,
   compare,
+  consistencyReads,
   type Figure,
   type FigureKey,
   figureOf,
   fromSaved,
+  heartbeatLoad,
+  offMasterShare,
   type Side
 } from "../src/results.js"
 import { sampleOf } from "./fixtures.js"
@@ -77,14 +81,112 @@ describe("results: sides and CPU", () => {
   })
 })
 
+describe("results: consistency", () => {
+  const at = (scenario: string, concurrency: number): FigureKey => ({
+    case: "consistency",
+    scenario,
+    concurrency,
+    slaves: 2
+  })
+  const read = (scenario: string, p50: number, servedBy: Record<string, number>, errors = 0) =>
+    figureOf(at(scenario, 16), "library", [
+      sampleOf({ p50, opsPerSec: 1000, errors, counted: { servedBy, heartbeats: 40, probes: 100 } }),
+      sampleOf({ p50, opsPerSec: 1000, counted: { servedBy, heartbeats: 60, probes: 100 } })
+    ])
+  const figures = [
+    read(consistencyReads.plain, 2, { "slave-0": 500, "slave-1": 500 }),
+    read(consistencyReads.request, 1.5, { master: 1000 }),
+    read(consistencyReads.afterWrite, 9, { master: 40, "slave-0": 480, "slave-1": 480 }, 1),
+    read(consistencyReads.replicated, 2.5, { master: 150, "slave-0": 425, "slave-1": 425 })
+  ]
+
+  it("adds up what was counted over the rounds", () => {
+    expect(figures[2]!.counted).toEqual({
+      servedBy: { master: 80, "slave-0": 960, "slave-1": 960 },
+      heartbeats: 100,
+      probes: 200
+    })
+    expect(addCounted([])).toBeNull()
+    expect(figureOf(at("x", 1), "library", [sampleOf({ p50: 1, opsPerSec: 1 })]).counted).toBeNull()
+  })
+
+  it("gives the share of reads served off the master", () => {
+    expect(offMasterShare({ master: 1, "slave-0": 3 })).toBe(0.75)
+    expect(offMasterShare({ "slave-0": 3 })).toBe(1)
+    expect(offMasterShare({})).toBeNaN()
+  })
+
+  it("holds the replicated scope's read to 1.5x a plain read, and shows the read after a write beside it", () => {
+    const target = targetNamed(figures, "Causal read p50")
+    expect(target.met).toBe(true)
+    expect(target.details[0]).toContain("p50 2.500 ms vs plain 2.000 ms = 1.25x (met)")
+    expect(target.details[0]).toContain(
+      "not held to this target, a causal read right after a write: p50 9.000 ms = 4.50x"
+    )
+  })
+
+  it("wants 90% of causal reads off the master", () => {
+    const target = targetNamed(figures, "served by slaves")
+    expect(target.met).toBe(false)
+    expect(target.details).toEqual([
+      "causal read right after a write at concurrency 16: 96.0% off the master (master 80, slave-0 960, slave-1 960) (met)",
+      "causal read, scope's write replicated at concurrency 16: 85.0% off the master (master 300, slave-0 850, slave-1 850) (NOT met)"
+    ])
+  })
+
+  it("counts a causal read that missed its write as a failed read", () => {
+    const target = targetNamed(figures, "Zero failed reads")
+    expect(target.met).toBe(false)
+    expect(target.details).toContain(
+      "consistency / causal read right after a write at concurrency 16: 1 failed of 2000 (first: boom)"
+    )
+  })
+
+  it("gives the heartbeat's rates", () => {
+    expect(
+      heartbeatLoad({
+        situation: "under load",
+        intervalMs: 1000,
+        seconds: 4,
+        counted: { servedBy: {}, heartbeats: 200, probes: 80 },
+        slaves: 2,
+        causalWrites: 1000
+      })
+    ).toEqual({
+      situation: "under load",
+      intervalMs: 1000,
+      seconds: 4,
+      heartbeats: 200,
+      heartbeatsPerSec: 50,
+      probesPerSecPerSlave: 10,
+      causalWrites: 1000,
+      heartbeatsPerCausalWrite: 0.2,
+      processCpuMsPerSec: null
+    })
+    expect(
+      heartbeatLoad({
+        situation: "idle",
+        intervalMs: 125,
+        seconds: 2,
+        counted: { servedBy: {}, heartbeats: 16, probes: 32 },
+        slaves: 2,
+        processCpuMicros: 10_000
+      })
+    ).toMatchObject({ heartbeatsPerSec: 8, causalWrites: null, heartbeatsPerCausalWrite: null, processCpuMsPerSec: 5 })
+  })
+})
+
 describe("results: saved reports", () => {
   it("reads a report of an older version as not measured where it has nothing to say", () => {
     const figure = side(reads, "library", 1, 1000, 500)
     const { perOpMicros: _, ...cpu } = figure.cpu
-    const saved = { figures: [{ ...figure, cpu }], comparisons: [], targets: [] } as unknown as BenchReport
+    const { counted: __, ...old } = { ...figure, cpu }
+    const saved = { figures: [old], comparisons: [], targets: [] } as unknown as BenchReport
     const report = fromSaved(saved)
+    expect(report.heartbeats).toEqual([])
+    expect(report.figures[0]!.counted).toBeNull()
     expect(report.figures[0]!.cpu.perOpMicros).toBeNaN()
-    expect(report.targets).toHaveLength(5)
+    expect(report.targets).toHaveLength(7)
   })
 
   it("reads a CPU per operation saved as null (JSON has no NaN) as not measured", () => {

@@ -17,6 +17,20 @@ import { measureEffect, measurePromise, type Runner } from "../workload.js"
 const notFound = (id: number) => new BenchError({ step: "findOne", reason: `document ${id} not found` })
 
 /**
+ * The library's read number `i`, as an Effect, for a case to run as it
+ * needs (in a request, in a causal scope, ...).
+ *
+ * @since 0.2.0
+ */
+export const libraryRead =
+  (collection: Collection.Collection<Document.Document, Document.Document>, documents: number) => (i: number) => {
+    const id = i % documents
+    return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
+      Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
+    )
+  }
+
+/**
  * Reads through the library's routed collection.
  *
  * @since 0.1.0
@@ -24,13 +38,7 @@ const notFound = (id: number) => new BenchError({ step: "findOne", reason: `docu
 export const library = (
   collection: Collection.Collection<Document.Document, Document.Document>,
   documents: number
-): Runner =>
-  measureEffect((i) => {
-    const id = i % documents
-    return Effect.flatMap(collection.findOne({ _id: id }), (found) =>
-      Option.isSome(found) ? Effect.void : Effect.fail(notFound(id))
-    )
-  })
+): Runner => measureEffect(libraryRead(collection, documents))
 
 /**
  * Reads with the thinnest Effect wrapper of the raw driver: the driver's
