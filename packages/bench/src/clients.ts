@@ -38,26 +38,19 @@ export const library = (
   masterUri: string,
   slaveUris: ReadonlyArray<string>,
   options: LibraryOptions = {}
-): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> =>
-  Layer.build(
+): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> => {
+  const clients = options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }
+  return Layer.build(
     MasterSlaveConnection.layer(options.connection).pipe(
       Layer.provide(
-        Layer.merge(
-          Master.layer({
-            uri: masterUri,
-            ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions })
-          }),
-          Slaves.layer({
-            uris: slaveUris,
-            ...(options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions })
-          })
-        )
+        Layer.merge(Master.layer({ uri: masterUri, ...clients }), Slaves.layer({ uris: slaveUris, ...clients }))
       )
     )
   ).pipe(
     Effect.map((context) => Context.get(context, MasterSlaveConnection.MasterSlaveConnection)),
     Effect.mapError(during("connect the library"))
   )
+}
 
 /**
  * A collection of the library's connection.

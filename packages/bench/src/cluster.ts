@@ -51,7 +51,7 @@ export interface Dataset {
   /** The collection writes insert into. */
   readonly writes: string
   readonly documents: number
-  /** The collection causal scopes write to: one document per worker, `{ _id: 0..workers-1, v: 0 }`. */
+  /** The collection causal scopes write to: one document per worker (up to `workers`), `{ _id: 0..workers-1, v: 0 }`. */
   readonly causal: string
   readonly workers: number
 }

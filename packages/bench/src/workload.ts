@@ -198,23 +198,23 @@ export const measureEffect =
     })
 
 /**
- * Runs `op(i, worker)` for `i` in `0..ops-1` as Promises, on `concurrency`
- * async workers. Rejections are counted, never raised.
+ * Runs `op(i)` for `i` in `0..ops-1` as Promises, on `concurrency` async
+ * workers. Rejections are counted, never raised.
  *
  * @since 0.1.0
  */
 export const measurePromise =
-  (op: (i: number, worker: number) => Promise<unknown>): Runner =>
+  (op: (i: number) => Promise<unknown>): Runner =>
   (plan) =>
     Effect.promise(async () => {
       const recorder = new Recorder(plan)
       let next = 0
-      const worker = async (_: unknown, w: number) => {
+      const worker = async () => {
         while (next < plan.ops) {
           const i = next++
           const started = performance.now()
           try {
-            await op(i, w)
+            await op(i)
           } catch (error) {
             recorder.fail(messageOf(error))
           }

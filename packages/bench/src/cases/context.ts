@@ -42,8 +42,8 @@ export type SideRunners = { readonly library: Runner; readonly raw: Runner } & {
   readonly [side in Exclude<Side, "library" | "raw">]?: Runner
 }
 
-// the order of the first round; later rounds start one further (see `interleave`)
-const sideOrder: ReadonlyArray<Side> = ["raw", "library", "thin", "effect-mongodb"]
+// the order of the figures, and of the first round (later rounds start one further, see `interleave`)
+const sideOrder: ReadonlyArray<Side> = ["library", "raw", "thin", "effect-mongodb"]
 
 /**
  * Runs every side side by side on one scenario (see `interleave`), logs the
@@ -67,11 +67,7 @@ export const compareSides = (
       warmupOps: options.warmupOps,
       rounds: bench.settings.rounds
     })
-    // the library first, then the raw driver, then the others
-    const figures = (["library", "raw", "thin", "effect-mongodb"] as const).flatMap((side) => {
-      const rounds = samples.get(side)
-      return rounds === undefined ? [] : [figureOf(key, side, rounds)]
-    })
+    const figures = runners.map(([side]) => figureOf(key, side, samples.get(side)!))
     yield* bench.progress(`${key.case} · ${key.scenario} · concurrency ${key.concurrency}`)
     for (const figure of figures) yield* bench.progress(`  ${headline(figure)}`)
     return figures
