@@ -24,7 +24,7 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
 export const usage = `usage: pnpm bench [--quick] [--json FILE] [--markdown FILE] [--only CASES]
        pnpm bench --render FILE [--markdown FILE]
 
-  --quick          a reduced run (fewer operations and rounds; under 2 minutes once the parts are installed)
+  --quick          a reduced run (fewer operations and rounds; a few minutes once the parts are installed)
   --json FILE      write every figure, the library/raw ratios and the target checks as JSON to FILE
   --markdown FILE  write the results as Markdown (the tables of BENCHMARKS.md, with the machine) to FILE
   --only CASES     run only these cases, comma-separated: ${caseIds.join(", ")}

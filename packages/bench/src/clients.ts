@@ -1,7 +1,8 @@
 /**
- * The two clients every case compares: a `MasterSlaveConnection` built from
- * the library's layers with their default settings, and plain `MongoClient`s
- * of the raw driver. Both live as long as the enclosing scope.
+ * The clients the cases compare: a `MasterSlaveConnection` built from the
+ * library's layers with their default settings, plain `MongoClient`s of the
+ * raw driver, and `effect-mongodb`'s client. All live as long as the
+ * enclosing scope.
  *
  * @since 0.1.0
  */
@@ -10,29 +11,46 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as EffectMongo from "effect-mongodb/MongoClient"
 import { MongoClient, type MongoClientOptions } from "mongodb"
 import { type BenchError, during } from "./errors.js"
 
 /**
+ * What a case may change in the library's connection.
+ *
+ * @since 0.2.0
+ */
+export interface LibraryOptions {
+  /** The connection's options (consistency, heartbeat, ...). */
+  readonly connection?: MasterSlaveConnection.Options
+  /** More options for every node's client, e.g. `{ monitorCommands: true }`. */
+  readonly clientOptions?: MongoClientOptions
+}
+
+/**
  * A connection of the library over a master and slaves, with the library's
  * defaults (random read strategy, attempt timeout 2 s, health checks every
- * second) unless `slaves` options say otherwise.
+ * second, a heartbeat every second) unless `options` say otherwise.
  *
  * @since 0.1.0
  */
 export const library = (
   masterUri: string,
   slaveUris: ReadonlyArray<string>,
-  options: Omit<Slaves.Options, "uris"> = {}
-): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> =>
-  Layer.build(
-    MasterSlaveConnection.layer().pipe(
-      Layer.provide(Layer.merge(Master.layer({ uri: masterUri }), Slaves.layer({ uris: slaveUris, ...options })))
+  options: LibraryOptions = {}
+): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> => {
+  const clients = options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }
+  return Layer.build(
+    MasterSlaveConnection.layer(options.connection).pipe(
+      Layer.provide(
+        Layer.merge(Master.layer({ uri: masterUri, ...clients }), Slaves.layer({ uris: slaveUris, ...clients }))
+      )
     )
   ).pipe(
     Effect.map((context) => Context.get(context, MasterSlaveConnection.MasterSlaveConnection)),
     Effect.mapError(during("connect the library"))
   )
+}
 
 /**
  * A collection of the library's connection.
@@ -65,6 +83,15 @@ export const raw = (
     }),
     (client) => Effect.promise(() => client.close())
   )
+
+/**
+ * An `effect-mongodb` client, connected with the same (default) options as
+ * the raw driver's client of {@link raw}.
+ *
+ * @since 0.2.0
+ */
+export const effectMongodb = (uri: string): Effect.Effect<EffectMongo.MongoClient, BenchError, Scope.Scope> =>
+  Effect.mapError(EffectMongo.connectScoped(uri), during(`connect effect-mongodb to ${uri}`))
 
 /**
  * The raw driver's options that match what the library gives each slave

@@ -51,6 +51,9 @@ export interface Dataset {
   /** The collection writes insert into. */
   readonly writes: string
   readonly documents: number
+  /** The collection causal scopes write to: one document per worker (up to `workers`), `{ _id: 0..workers-1, v: 0 }`. */
+  readonly causal: string
+  readonly workers: number
 }
 
 /**
@@ -75,8 +78,9 @@ export const document = (i: number) => ({
 export type BenchDocument = ReturnType<typeof document>
 
 /**
- * Creates the data on the master — the read collection with its documents
- * and the (empty) write collection — and waits until every slave serves it.
+ * Creates the data on the master — the read collection with its documents,
+ * the (empty) write collection and the causal scopes' documents — and waits
+ * until every slave serves it.
  * Every collection is created here, before any measurement: with FerretDB a
  * collection created later would restart the slaves' servers (see the
  * testkit's `waitForReplication`) in the middle of a case.
@@ -89,7 +93,14 @@ export const seed = (
   progress: Progress
 ): Effect.Effect<Dataset, BenchError, Scope.Scope> =>
   Effect.gen(function* () {
-    const dataset: Dataset = { database: "msc_bench", reads: "reads", writes: "writes", documents }
+    const dataset: Dataset = {
+      database: "msc_bench",
+      reads: "reads",
+      writes: "writes",
+      documents,
+      causal: "causal",
+      workers: 64
+    }
     yield* Effect.scoped(
       Effect.gen(function* () {
         const master = yield* Clients.raw(cluster.masterUri)
@@ -98,6 +109,9 @@ export const seed = (
           try: async () => {
             await db.dropDatabase()
             await db.createCollection(dataset.writes)
+            await db
+              .collection<{ _id: number; v: number }>(dataset.causal)
+              .insertMany(Array.from({ length: dataset.workers }, (_, i) => ({ _id: i, v: 0 })))
             await db
               .collection<BenchDocument>(dataset.reads)
               .insertMany(Array.from({ length: documents }, (_, i) => document(i)))

@@ -9,6 +9,7 @@ import * as Fs from "node:fs"
 import { Main, Parts } from "@mongo-master-slave/testkit"
 import * as Effect from "effect/Effect"
 import * as Args from "./args.js"
+import * as Consistency from "./cases/consistency.js"
 import type { Bench } from "./cases/context.js"
 import * as FailingSlave from "./cases/failingSlave.js"
 import * as Reads from "./cases/reads.js"
@@ -25,6 +26,8 @@ import {
   checkTargets,
   compare,
   type Figure,
+  fromSaved,
+  type HeartbeatLoad,
   type Skipped
 } from "./results.js"
 import * as Settings from "./settings.js"
@@ -36,7 +39,8 @@ const cases: Record<Exclude<CaseId, "routing">, (bench: Bench) => Effect.Effect<
   reads: Reads.run,
   writes: Writes.run,
   scaling: Scaling.run,
-  "failing-slave": FailingSlave.run
+  "failing-slave": FailingSlave.run,
+  consistency: Consistency.run
 }
 
 const writeFile = (path: string, text: string, what: string) =>
@@ -66,7 +70,7 @@ export const main = (argv: ReadonlyArray<string>) =>
         return yield* during(`read the JSON results in ${path}`)("it is not a file written by pnpm bench --json")
       }
       // the comparisons and target checks are made again, by this version's rules
-      const report = { ...saved, comparisons: compare(saved.figures), targets: checkTargets(saved.figures) }
+      const report = fromSaved(saved)
       yield* Effect.sync(() => process.stdout.write(Report.renderTerminal(report)))
       if (args.markdown !== undefined) yield* writeFile(args.markdown, Report.renderMarkdown(report), "Markdown report")
       return
@@ -77,16 +81,18 @@ export const main = (argv: ReadonlyArray<string>) =>
     const figures: Array<Figure> = []
     const notes: Array<{ case: CaseId | "run"; note: string }> = []
     const skipped: Array<Skipped> = []
+    const heartbeats: Array<HeartbeatLoad> = []
     const collect = (id: CaseId, result: CaseResult) => {
       figures.push(...result.figures)
+      heartbeats.push(...(result.heartbeats ?? []))
       notes.push(...result.notes.map((note) => ({ case: id, note })))
       skipped.push(...result.skipped)
     }
     notes.push({
       case: "run",
       note:
-        `${settings.rounds} measured rounds per side after a warm-up run of each, the side going first alternating ` +
-        `by round${canCollectGarbage ? ", a full GC before every run" : ""}; medians reported (max: the worst of all ` +
+        `${settings.rounds} measured rounds per side after a warm-up run of each, the side going first rotating ` +
+        `from round to round${canCollectGarbage ? ", a full GC before every run" : ""}; medians reported (max: the worst of all ` +
         "rounds; errors: the sum); latency per operation with performance.now()"
     })
 
@@ -157,10 +163,19 @@ export const main = (argv: ReadonlyArray<string>) =>
           warmupOps: settings.scaling.warmupOps(c)
         })),
         routing: settings.routing,
+        consistency: {
+          runs: settings.consistency.concurrencies.map((c) => ({
+            concurrency: c,
+            ops: settings.consistency.ops(c),
+            warmupOps: settings.consistency.warmupOps(c)
+          })),
+          idleSeconds: settings.consistency.idleSeconds
+        },
         library: { attemptTimeoutMs: 2_000, healthCheckIntervalMs: 1_000, readStrategy: "random" },
         garbageCollectionBetweenRuns: canCollectGarbage
       },
       figures,
+      heartbeats,
       comparisons: compare(figures),
       targets: checkTargets(figures),
       notes,

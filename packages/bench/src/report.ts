@@ -6,7 +6,16 @@
  */
 import { createRequire } from "node:module"
 import * as Os from "node:os"
-import type { BenchReport, CaseId, Comparison, Figure, Machine } from "./results.js"
+import {
+  type BenchReport,
+  type CaseId,
+  type Comparison,
+  consistencyReads,
+  type Figure,
+  type Machine,
+  offMasterShare,
+  type Side
+} from "./results.js"
 
 /**
  * The machine this process runs on.
@@ -29,7 +38,7 @@ export const machine = (): Machine => {
     memoryGiB: Math.round((Os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${Os.type()} ${Os.release()} (${Os.arch()})`,
     node: process.version,
-    versions: { mongodb: version("mongodb"), effect: version("effect") }
+    versions: { mongodb: version("mongodb"), effect: version("effect"), "effect-mongodb": version("effect-mongodb") }
   }
 }
 
@@ -79,17 +88,42 @@ const formatRatio = (value: number | undefined): string =>
 
 const percent = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)}%` : "n/a")
 
+/**
+ * Microseconds of CPU, one decimal; a sign when `signed`.
+ *
+ * @since 0.2.0
+ */
+export const formatCpu = (micros: number | undefined, signed = false): string =>
+  micros === undefined || !Number.isFinite(micros) ? "" : `${signed && micros >= 0 ? "+" : ""}${micros.toFixed(1)}`
+
+const formatCount = (value: number | null, digits: number): string =>
+  value === null || !Number.isFinite(value) ? "" : value.toFixed(digits)
+
+/**
+ * How a side is called in the tables.
+ *
+ * @since 0.2.0
+ */
+export const sideNames: Record<Side, string> = {
+  library: "library",
+  raw: "raw",
+  thin: "thin Effect",
+  "effect-mongodb": "effect-mongodb"
+}
+
 const titles: Record<CaseId, string> = {
   reads: "1. Reads: findOne by _id, library (routed over 2 slaves, or on slave 0 only) vs raw driver (slave 0)",
   writes: "2. Writes: insertOne on the master, acknowledged",
   "failing-slave": "3. A failing slave (2 slaves)",
   scaling: "4. Scaling: read throughput by number of slaves",
-  routing: "5. Cost of routing: the read path over in-memory fake nodes (no I/O)"
+  routing: "5. Cost of routing: the read path over in-memory fake nodes (no I/O)",
+  consistency: "6. Consistency: causal reads against plain slave reads and request reads"
 }
 
 const comparisonOf = (comparisons: ReadonlyArray<Comparison>, figure: Figure) =>
   comparisons.find(
     (c) =>
+      c.side === figure.side &&
       c.case === figure.case &&
       c.scenario === figure.scenario &&
       c.phase === figure.phase &&
@@ -109,25 +143,29 @@ const overheadTable = (report: BenchReport, id: "reads" | "writes"): Table => ({
     "p99 ms",
     "max ms",
     "errors",
-    "p50 lib/raw",
-    "ops/s lib/raw"
+    "p50 vs raw",
+    "ops/s vs raw",
+    "CPU/op µs",
+    "CPU/op over raw µs"
   ],
-  numeric: [true, true, false, true, true, true, true, true, true, true],
+  numeric: [true, true, false, true, true, true, true, true, true, true, true, true],
   rows: report.figures
     .filter((f) => f.case === id)
     .map((f) => {
-      const c = f.side === "library" ? comparisonOf(report.comparisons, f) : undefined
+      const c = comparisonOf(report.comparisons, f)
       return [
         String(f.concurrency),
-        id === "reads" ? (f.side === "raw" ? "slave 0" : String(f.slaves)) : "master",
-        f.side,
+        id === "reads" ? (f.side === "library" ? String(f.slaves) : "slave 0") : "master",
+        sideNames[f.side],
         formatRate(f.opsPerSec),
         formatMs(f.p50),
         formatMs(f.p99),
         formatMs(f.max),
         String(f.errors),
         formatRatio(c?.p50Ratio),
-        formatRatio(c?.opsPerSecRatio)
+        formatRatio(c?.opsPerSecRatio),
+        formatCpu(f.cpu.perOpMicros),
+        formatCpu(c?.extraCpuPerOpMicros, true)
       ]
     })
 })
@@ -226,9 +264,73 @@ const routingTable = (report: BenchReport): Table => {
   }
 }
 
+const consistencyTable = (report: BenchReport): Table => {
+  const figures = report.figures.filter((f) => f.case === "consistency")
+  return {
+    case: "consistency",
+    title: `${titles.consistency} (${figures[0]?.slaves ?? 2} slaves)`,
+    headers: [
+      "concurrency",
+      "read",
+      "ops/s",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+      "errors",
+      "p50 vs plain",
+      "off the master",
+      "CPU/op µs"
+    ],
+    numeric: [true, false, true, true, true, true, true, true, true, true],
+    rows: figures.map((f) => {
+      const plain = figures.find((p) => p.scenario === consistencyReads.plain && p.concurrency === f.concurrency)
+      return [
+        String(f.concurrency),
+        f.scenario,
+        formatRate(f.opsPerSec),
+        formatMs(f.p50),
+        formatMs(f.p99),
+        formatMs(f.max),
+        String(f.errors),
+        plain === undefined ? "" : formatRatio(f.p50 / plain.p50),
+        f.counted === null ? "" : percent(offMasterShare(f.counted.servedBy)),
+        formatCpu(f.cpu.perOpMicros)
+      ]
+    })
+  }
+}
+
+const heartbeatTable = (report: BenchReport): Table => ({
+  case: "consistency",
+  title: "6b. The heartbeat's load, one connection",
+  headers: [
+    "situation",
+    "interval ms",
+    "seconds",
+    "heartbeats",
+    "heartbeats/s",
+    "probes/s per slave",
+    "causal writes",
+    "heartbeats per causal write",
+    "bench CPU ms/s"
+  ],
+  numeric: [false, true, true, true, true, true, true, true, true],
+  rows: report.heartbeats.map((h) => [
+    h.situation,
+    String(h.intervalMs),
+    h.seconds.toFixed(1),
+    String(h.heartbeats),
+    h.heartbeatsPerSec.toFixed(2),
+    h.probesPerSecPerSlave.toFixed(2),
+    formatCount(h.causalWrites, 0),
+    formatCount(h.heartbeatsPerCausalWrite, 3),
+    formatCount(h.processCpuMsPerSec, 2)
+  ])
+})
+
 /**
- * The tables of a run, one per case that produced figures, in the order of
- * the issue.
+ * The tables of a run, one per case that produced figures (two for the
+ * consistency case), in the order of the issues.
  *
  * @since 0.1.0
  */
@@ -238,7 +340,9 @@ export const tables = (report: BenchReport): ReadonlyArray<Table> =>
     overheadTable(report, "writes"),
     failingTable(report),
     scalingTable(report),
-    routingTable(report)
+    routingTable(report),
+    consistencyTable(report),
+    heartbeatTable(report)
   ].filter((table) => table.rows.length > 0)
 
 const pad = (text: string, width: number, right: boolean) => (right ? text.padStart(width) : text.padEnd(width))
@@ -279,6 +383,15 @@ const verdictText = (met: boolean | null) => (met === null ? "not measured" : me
 const notesOf = (report: BenchReport, id: CaseId | "run") =>
   report.notes.filter((note) => note.case === id).map((note) => note.note)
 
+/** Every table with the notes to print after it: its case's, after the case's last table. */
+const withNotes = (report: BenchReport) => {
+  const all = tables(report)
+  return all.map((table, i) => ({
+    table,
+    notes: all.slice(i + 1).some((later) => later.case === table.case) ? [] : notesOf(report, table.case)
+  }))
+}
+
 /**
  * The whole run for a terminal: every table with its notes, then the targets.
  *
@@ -292,9 +405,9 @@ export const renderTerminal = (report: BenchReport): string => {
       `${m.cpuModel}, ${m.cores} cores, Node ${m.node}; ${report.cluster.description}`
   )
   for (const note of notesOf(report, "run")) out.push(`  ${note}`)
-  for (const table of tables(report)) {
+  for (const { table, notes } of withNotes(report)) {
     out.push("", table.title, "", renderText(table))
-    for (const note of notesOf(report, table.case)) out.push(`  * ${note}`)
+    for (const note of notes) out.push(`  * ${note}`)
   }
   for (const skip of report.skipped) out.push("", `skipped ${skip.case}: ${skip.reason}`)
   out.push("", "Targets")
@@ -342,9 +455,8 @@ export const renderMarkdown = (report: BenchReport): string => {
     for (const detail of target.details) out.push(`  - ${detail}`)
   }
   out.push("")
-  for (const table of tables(report)) {
+  for (const { table, notes } of withNotes(report)) {
     out.push(`## ${table.title}`, "", renderMarkdownTable(table), "")
-    const notes = notesOf(report, table.case)
     if (notes.length > 0) out.push(...notes.map((note) => `- ${note}`), "")
   }
   if (report.skipped.length > 0) {

@@ -6,28 +6,43 @@
  * @since 0.1.0
  */
 import { median } from "./stats.js"
-import type { Sample } from "./workload.js"
+import type { Counted, Sample } from "./workload.js"
 
 /**
  * The cases of the benchmark.
  *
  * @since 0.1.0
  */
-export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing"
+export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency"
 
 /**
  * Every case, in the order a run goes through them.
  *
  * @since 0.1.0
  */
-export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave"]
+export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave", "consistency"]
 
 /**
- * Which client ran the operations.
+ * Which client ran the operations: the library, the raw driver, the
+ * thinnest Effect wrapper of the raw driver (`thin`: `Effect.tryPromise`
+ * around the driver's call, nothing else) or `effect-mongodb`.
  *
  * @since 0.1.0
  */
-export type Side = "library" | "raw"
+export type Side = "library" | "raw" | "thin" | "effect-mongodb"
+
+/**
+ * The reads the consistency case compares, by the scenario names they are
+ * reported under.
+ *
+ * @since 0.2.0
+ */
+export const consistencyReads = {
+  plain: "plain slave read (eventual)",
+  request: "request read on the master",
+  afterWrite: "causal read right after a write",
+  replicated: "causal read, scope's write replicated"
+} as const
 
 /**
  * One measured figure: one side of one scenario at one concurrency. Latencies
@@ -58,8 +73,13 @@ export interface Figure {
   readonly mean: number
   readonly errors: number
   readonly firstError: string | null
-  /** Median CPU use during a round: this process in cores, the machine as a fraction of all cores. */
-  readonly cpu: { readonly processCores: number; readonly machineBusy: number }
+  /**
+   * Median CPU use during a round: this process in cores, the machine as a
+   * fraction of all cores, this process's CPU time per operation in µs.
+   */
+  readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
+  /** What was counted on the connection's clients, added up over the rounds (consistency case); `null` when nothing was. */
+  readonly counted: Counted | null
   readonly perRound: ReadonlyArray<{
     readonly opsPerSec: number
     readonly p50: number
@@ -112,8 +132,10 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     firstError: firstError ?? null,
     cpu: {
       processCores: median(samples.map((sample) => sample.cpu.processCores)),
-      machineBusy: median(samples.map((sample) => sample.cpu.machineBusy))
+      machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
+      perOpMicros: median(samples.map((sample) => sample.cpu.perOpMicros))
     },
+    counted: addCounted(samples.flatMap((sample) => (sample.counted === undefined ? [] : [sample.counted]))),
     perRound: samples.map((sample) => ({
       opsPerSec: sample.opsPerSec,
       p50: sample.latency.p50,
@@ -126,45 +148,80 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
 }
 
 /**
- * The library against the raw driver in one scenario: ratios library/raw.
- * Below 1 the library is faster (latency) or slower (throughput).
+ * Adds up what was counted in several runs; `null` for none.
+ *
+ * @since 0.2.0
+ */
+export const addCounted = (counts: ReadonlyArray<Counted>): Counted | null => {
+  if (counts.length === 0) return null
+  const servedBy: Record<string, number> = {}
+  for (const count of counts) {
+    for (const [node, n] of Object.entries(count.servedBy)) servedBy[node] = (servedBy[node] ?? 0) + n
+  }
+  return {
+    servedBy,
+    heartbeats: counts.reduce((sum, count) => sum + count.heartbeats, 0),
+    probes: counts.reduce((sum, count) => sum + count.probes, 0)
+  }
+}
+
+/**
+ * The share of reads served by a slave rather than the master; `NaN` for no
+ * reads.
+ *
+ * @since 0.2.0
+ */
+export const offMasterShare = (servedBy: Readonly<Record<string, number>>): number => {
+  const total = Object.values(servedBy).reduce((sum, n) => sum + n, 0)
+  return total === 0 ? Number.NaN : 1 - (servedBy.master ?? 0) / total
+}
+
+/**
+ * A side against the raw driver in one scenario: ratios side/raw, and the
+ * CPU per operation it adds. A ratio below 1 is faster (latency) or slower
+ * (throughput).
  *
  * @since 0.1.0
  */
 export interface Comparison {
   readonly case: CaseId
   readonly scenario: string
+  readonly side: Exclude<Side, "raw">
   readonly phase: "onset" | "steady" | null
   readonly concurrency: number
   readonly slaves: number
   readonly p50Ratio: number
   readonly p99Ratio: number
   readonly opsPerSecRatio: number
+  /** This process's CPU time per operation, beyond the raw driver's, in µs. */
+  readonly extraCpuPerOpMicros: number
 }
 
 const sameKey = (a: Figure, b: Figure) =>
   a.case === b.case && a.scenario === b.scenario && a.concurrency === b.concurrency && a.slaves === b.slaves
 
 /**
- * Pairs every library figure with the raw figure of the same scenario.
+ * Pairs every figure of another side with the raw figure of the same scenario.
  *
  * @since 0.1.0
  */
 export const compare = (figures: ReadonlyArray<Figure>): ReadonlyArray<Comparison> =>
-  figures.flatMap((library) => {
-    if (library.side !== "library") return []
-    const raw = figures.find((figure) => figure.side === "raw" && sameKey(figure, library))
+  figures.flatMap((figure) => {
+    if (figure.side === "raw") return []
+    const raw = figures.find((other) => other.side === "raw" && sameKey(other, figure))
     if (raw === undefined) return []
     return [
       {
-        case: library.case,
-        scenario: library.scenario,
-        phase: library.phase,
-        concurrency: library.concurrency,
-        slaves: library.slaves,
-        p50Ratio: library.p50 / raw.p50,
-        p99Ratio: library.p99 / raw.p99,
-        opsPerSecRatio: library.opsPerSec / raw.opsPerSec
+        case: figure.case,
+        scenario: figure.scenario,
+        side: figure.side,
+        phase: figure.phase,
+        concurrency: figure.concurrency,
+        slaves: figure.slaves,
+        p50Ratio: figure.p50 / raw.p50,
+        p99Ratio: figure.p99 / raw.p99,
+        opsPerSecRatio: figure.opsPerSec / raw.opsPerSec,
+        extraCpuPerOpMicros: figure.cpu.perOpMicros - raw.cpu.perOpMicros
       }
     ]
   })
@@ -185,63 +242,254 @@ const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toF
 
 const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
 
+const percent = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(1)}%` : "n/a")
+
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${fixed(value, 1)}`
+
+const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)")
+
+const label = (f: Pick<Figure, "case" | "scenario" | "concurrency">) =>
+  `${f.case} / ${f.scenario} at concurrency ${f.concurrency}`
+
+/** The figure of another side in the same scenario as `figure`. */
+const sideOf = (figures: ReadonlyArray<Figure>, figure: Figure, side: Side) =>
+  figures.find((other) => other.side === side && sameKey(other, figure))
+
 /**
- * The performance targets, checked against the figures.
+ * The library's extra CPU per operation over the thin Effect wrapper's that
+ * the target allows, in µs.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => {
-  const overhead = compare(figures).filter((c) => c.case === "reads" || c.case === "writes")
-  const overheadChecks = overhead.map((c) => c.p50Ratio <= 1.05)
+export const maxExtraCpuOverThinMicros = 15
 
+/**
+ * A causal read's p50 over a plain slave read's that the target allows.
+ *
+ * @since 0.2.0
+ */
+export const maxCausalP50Ratio = 1.5
+
+/**
+ * The share of causal reads the target wants served by slaves.
+ *
+ * @since 0.2.0
+ */
+export const minCausalOffMaster = 0.9
+
+const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const overhead = compare(figures).filter((c) => c.side === "library" && (c.case === "reads" || c.case === "writes"))
+  const ok = (c: Comparison) => c.p50Ratio <= 1.05 && c.opsPerSecRatio >= 0.95
+  return {
+    target:
+      "Routed read and write p50 and ops/s within 5% of the raw driver (p50 ratio <= 1.05, ops/s ratio >= 0.95) at every concurrency",
+    met: verdict(overhead.map(ok)),
+    details: overhead.map(
+      (c) =>
+        `${c.case} at concurrency ${c.concurrency}${c.slaves === 1 ? " (slave 0 only)" : ""}: p50 ratio ` +
+        `${fixed(c.p50Ratio)}, ops/s ratio ${fixed(c.opsPerSecRatio)} ${met(ok(c))}`
+    )
+  }
+}
+
+const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const healthyReads = figures.filter(
-    (f) => f.side === "library" && (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave")
+    (f) =>
+      f.side === "library" &&
+      (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave" || f.case === "consistency")
   )
-  const failedChecks = healthyReads.map((f) => f.errors === 0)
+  return {
+    target: "Zero failed reads while at least one slave is healthy",
+    met: verdict(healthyReads.map((f) => f.errors === 0)),
+    details: healthyReads.map(
+      (f) =>
+        `${f.case} / ${f.scenario}${f.phase === null ? "" : ` (${f.phase})`} at concurrency ${f.concurrency}: ` +
+        `${f.errors} failed of ${f.totalOps}${f.firstError === null ? "" : ` (first: ${f.firstError})`}`
+    )
+  }
+}
 
+const faultTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const faults = figures.filter((f) => f.side === "library" && f.case === "failing-slave" && f.baseline !== null)
-  const faultDetails: Array<string> = []
-  const faultChecks: Array<boolean> = []
+  const details: Array<string> = []
+  const checks: Array<boolean> = []
   for (const fault of faults) {
     const healthy = figures.find(
       (f) => f.side === "library" && f.case === "failing-slave" && f.scenario === fault.baseline
     )
     if (healthy === undefined) continue
     const ratio = fault.p50 / healthy.p50
-    faultChecks.push(ratio <= 1.1)
-    faultDetails.push(
+    checks.push(ratio <= 1.1)
+    details.push(
       `${fault.scenario}${fault.phase === null ? "" : ` (${fault.phase})`}: p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
-        `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${ratio <= 1.1 ? "(met)" : "(NOT met)"}; p99 ${fixed(fault.p99)} ms ` +
+        `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= 1.1)}; p99 ${fixed(fault.p99)} ms ` +
         `(healthy ${fixed(healthy.p99)} ms), max ${fixed(fault.max)} ms, ${fixed(fault.opsPerSec, 0)} ops/s ` +
         `(healthy ${fixed(healthy.opsPerSec, 0)})`
     )
   }
+  return {
+    target: "With a stopped or blackholed slave, p50 stays within 10% of healthy",
+    met: verdict(checks),
+    details
+  }
+}
 
-  return [
-    {
-      target: "Routed read and write p50 within 5% of the raw driver (ratio <= 1.05) at every concurrency",
-      met: verdict(overheadChecks),
-      details: overhead.map(
-        (c) =>
-          `${c.case} at concurrency ${c.concurrency}: p50 ratio ${fixed(c.p50Ratio)} ${c.p50Ratio <= 1.05 ? "(met)" : "(NOT met)"}` +
-          `, ops/s ratio ${fixed(c.opsPerSecRatio)}`
-      )
-    },
-    {
-      target: "Zero failed reads while at least one slave is healthy",
-      met: verdict(failedChecks),
-      details: healthyReads.map(
-        (f) =>
-          `${f.case} / ${f.scenario}${f.phase === null ? "" : ` (${f.phase})`} at concurrency ${f.concurrency}: ` +
-          `${f.errors} failed of ${f.totalOps}${f.firstError === null ? "" : ` (first: ${f.firstError})`}`
-      )
-    },
-    {
-      target: "With a stopped or blackholed slave, p50 stays within 10% of healthy",
-      met: verdict(faultChecks),
-      details: faultDetails
-    }
-  ]
+const consistencyFigure = (figures: ReadonlyArray<Figure>, scenario: string, concurrency: number) =>
+  figures.find((f) => f.case === "consistency" && f.scenario === scenario && f.concurrency === concurrency)
+
+const causalLatencyTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const plain of figures.filter((f) => f.case === "consistency" && f.scenario === consistencyReads.plain)) {
+    const replicated = consistencyFigure(figures, consistencyReads.replicated, plain.concurrency)
+    const afterWrite = consistencyFigure(figures, consistencyReads.afterWrite, plain.concurrency)
+    if (replicated === undefined) continue
+    const ratio = replicated.p50 / plain.p50
+    checks.push(ratio <= maxCausalP50Ratio)
+    details.push(
+      `concurrency ${plain.concurrency}: ${consistencyReads.replicated} p50 ${fixed(replicated.p50, 3)} ms vs plain ` +
+        `${fixed(plain.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= maxCausalP50Ratio)}` +
+        (afterWrite === undefined
+          ? ""
+          : `; beside it, not held to this target, a ${consistencyReads.afterWrite}: p50 ${fixed(afterWrite.p50, 3)} ms ` +
+            `= ${fixed(afterWrite.p50 / plain.p50)}x (it waits for a heartbeat sent after the write to be ` +
+            "acknowledged by the master and shown by a slave)")
+    )
+  }
+  return {
+    target: `Causal read p50 within ${maxCausalP50Ratio}x a plain slave read while replication keeps up (a causal scope whose writes have replicated)`,
+    met: verdict(checks),
+    details
+  }
+}
+
+const causalOffMasterTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const causal = figures.filter(
+    (f) =>
+      f.case === "consistency" &&
+      f.counted !== null &&
+      (f.scenario === consistencyReads.afterWrite || f.scenario === consistencyReads.replicated)
+  )
+  const shareOf = (f: Figure) => offMasterShare(f.counted?.servedBy ?? {})
+  return {
+    target: `At least ${minCausalOffMaster * 100}% of causal reads served by slaves, not the master`,
+    met: verdict(causal.map((f) => shareOf(f) >= minCausalOffMaster)),
+    details: causal.map(
+      (f) =>
+        `${f.scenario} at concurrency ${f.concurrency}: ${percent(shareOf(f))} off the master ` +
+        `(${Object.entries(f.counted?.servedBy ?? {})
+          .map(([node, n]) => `${node} ${n}`)
+          .join(", ")}) ${met(shareOf(f) >= minCausalOffMaster)}`
+    )
+  }
+}
+
+const thinCpuTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const library of figures.filter((f) => f.side === "library" && (f.case === "reads" || f.case === "writes"))) {
+    const thin = sideOf(figures, library, "thin")
+    const raw = sideOf(figures, library, "raw")
+    if (thin === undefined || raw === undefined) continue
+    const beyond = library.cpu.perOpMicros - thin.cpu.perOpMicros
+    const ok = beyond <= maxExtraCpuOverThinMicros
+    checks.push(ok)
+    details.push(
+      `${label(library)}: library ${signed(library.cpu.perOpMicros - raw.cpu.perOpMicros)} µs/op over raw, ` +
+        `thin wrapper ${signed(thin.cpu.perOpMicros - raw.cpu.perOpMicros)} µs/op: ${fixed(beyond, 1)} µs more ${met(ok)}`
+    )
+  }
+  return {
+    target: `The library's extra CPU per operation within ${maxExtraCpuOverThinMicros} µs of the thinnest Effect wrapper's (reads and writes)`,
+    met: verdict(checks),
+    details
+  }
+}
+
+const effectMongodbTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
+  const checks: Array<boolean> = []
+  const details: Array<string> = []
+  for (const library of figures.filter((f) => f.side === "library" && (f.case === "reads" || f.case === "writes"))) {
+    const other = sideOf(figures, library, "effect-mongodb")
+    if (other === undefined) continue
+    const ok = library.p50 <= other.p50 && library.opsPerSec >= other.opsPerSec
+    checks.push(ok)
+    details.push(
+      `${label(library)}: p50 ${fixed(library.p50, 3)} ms vs ${fixed(other.p50, 3)} ms, ` +
+        `${fixed(library.opsPerSec, 0)} vs ${fixed(other.opsPerSec, 0)} ops/s ${met(ok)}`
+    )
+  }
+  return {
+    target: "The library ahead of effect-mongodb (p50 and ops/s) on every read and write case",
+    met: verdict(checks),
+    details
+  }
+}
+
+/**
+ * The performance targets, checked against the figures.
+ *
+ * @since 0.1.0
+ */
+export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => [
+  overheadTarget(figures),
+  failedReadsTarget(figures),
+  faultTarget(figures),
+  thinCpuTarget(figures),
+  effectMongodbTarget(figures),
+  causalLatencyTarget(figures),
+  causalOffMasterTarget(figures)
+]
+
+/**
+ * The heartbeat's load in one situation: how often this process writes it on
+ * the master, and reads it back from each slave.
+ *
+ * @since 0.2.0
+ */
+export interface HeartbeatLoad {
+  readonly situation: string
+  /** The connection's heartbeat interval, in milliseconds. */
+  readonly intervalMs: number
+  /** How long it was watched, in seconds. */
+  readonly seconds: number
+  readonly heartbeats: number
+  readonly heartbeatsPerSec: number
+  /** Heartbeat reads per second sent to each slave by the connection's prober. */
+  readonly probesPerSecPerSlave: number
+  /** Writes in causal scopes meanwhile (under a causal workload), else `null`. */
+  readonly causalWrites: number | null
+  readonly heartbeatsPerCausalWrite: number | null
+  /** CPU this process used meanwhile, in ms per second, when the connection was all it ran; else `null`. */
+  readonly processCpuMsPerSec: number | null
+}
+
+/**
+ * The heartbeat's load from what was counted over `seconds`.
+ *
+ * @since 0.2.0
+ */
+export const heartbeatLoad = (options: {
+  readonly situation: string
+  readonly intervalMs: number
+  readonly seconds: number
+  readonly counted: Counted
+  readonly slaves: number
+  readonly causalWrites?: number | undefined
+  readonly processCpuMicros?: number | undefined
+}): HeartbeatLoad => {
+  const { seconds, counted, causalWrites, processCpuMicros } = options
+  return {
+    situation: options.situation,
+    intervalMs: options.intervalMs,
+    seconds,
+    heartbeats: counted.heartbeats,
+    heartbeatsPerSec: counted.heartbeats / seconds,
+    probesPerSecPerSlave: counted.probes / options.slaves / seconds,
+    causalWrites: causalWrites ?? null,
+    heartbeatsPerCausalWrite: causalWrites === undefined ? null : counted.heartbeats / causalWrites,
+    processCpuMsPerSec: processCpuMicros === undefined ? null : processCpuMicros / 1000 / seconds
+  }
 }
 
 /**
@@ -275,6 +523,8 @@ export interface Skipped {
  */
 export interface CaseResult {
   readonly figures: ReadonlyArray<Figure>
+  /** The heartbeat's load (consistency case). */
+  readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
   /** Settings and observations a reader needs to read the figures (timeouts used, what limits it). */
   readonly notes: ReadonlyArray<string>
   readonly skipped: ReadonlyArray<Skipped>
@@ -296,8 +546,34 @@ export interface BenchReport {
   readonly cluster: { readonly kind: "local" | "external"; readonly slaves: number; readonly description: string }
   readonly settings: Readonly<Record<string, unknown>>
   readonly figures: ReadonlyArray<Figure>
+  readonly heartbeats: ReadonlyArray<HeartbeatLoad>
   readonly comparisons: ReadonlyArray<Comparison>
   readonly targets: ReadonlyArray<TargetCheck>
   readonly notes: ReadonlyArray<{ readonly case: CaseId | "run"; readonly note: string }>
   readonly skipped: ReadonlyArray<Skipped>
+}
+
+/**
+ * A report read back from a JSON file, made whole: what an older version did
+ * not record is filled in as not measured (`NaN`, `null`, none), and the
+ * comparisons and target checks are made again by this version's rules.
+ *
+ * @since 0.2.0
+ */
+export const fromSaved = (saved: BenchReport): BenchReport => {
+  const partial = saved as Omit<BenchReport, "heartbeats"> & { readonly heartbeats?: ReadonlyArray<HeartbeatLoad> }
+  const figures = saved.figures.map(
+    (f): Figure => ({
+      ...f,
+      cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN },
+      counted: f.counted ?? null
+    })
+  )
+  return {
+    ...saved,
+    figures,
+    heartbeats: partial.heartbeats ?? [],
+    comparisons: compare(figures),
+    targets: checkTargets(figures)
+  }
 }

@@ -28,6 +28,10 @@ export interface Settings {
   }
   readonly scaling: Workload & { readonly slaveCounts: ReadonlyArray<number> }
   readonly routing: { readonly ops: number; readonly warmupOps: number }
+  readonly consistency: Workload & {
+    /** How long an idle connection's heartbeat is watched, in seconds. */
+    readonly idleSeconds: number
+  }
 }
 
 /**
@@ -68,7 +72,13 @@ export const full: Settings = {
     ops: () => 6_000,
     warmupOps: () => 3_000
   },
-  routing: { ops: 30_000, warmupOps: 10_000 }
+  routing: { ops: 30_000, warmupOps: 10_000 },
+  consistency: {
+    concurrencies: [1, 16],
+    ops: (c) => (c === 1 ? 1_000 : 3_000),
+    warmupOps: (c) => (c === 1 ? 300 : 1_000),
+    idleSeconds: 10
+  }
 }
 
 /**
@@ -98,5 +108,11 @@ export const quick: Settings = {
     ops: () => 600,
     warmupOps: () => 300
   },
-  routing: { ops: 2_000, warmupOps: 1_500 }
+  routing: { ops: 2_000, warmupOps: 1_500 },
+  consistency: {
+    concurrencies: [1, 16],
+    ops: (c) => (c === 1 ? 200 : 600),
+    warmupOps: (c) => (c === 1 ? 100 : 300),
+    idleSeconds: 3
+  }
 }

@@ -44,9 +44,55 @@ export interface Sample {
   readonly errors: number
   /** The message of the first failure, if any. */
   readonly firstError: string | undefined
-  /** CPU used during the run: this process in cores (1 = one core busy), the whole machine as a fraction of all its cores. */
-  readonly cpu: { readonly processCores: number; readonly machineBusy: number }
+  /**
+   * CPU used during the run: this process in cores (1 = one core busy), the
+   * whole machine as a fraction of all its cores, and this process's CPU time
+   * per operation in microseconds.
+   */
+  readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
+  /** What a counting runner (`Commands.counting`) saw on the connection's clients during the run, if any. */
+  readonly counted?: Counted | undefined
 }
+
+/**
+ * Events counted on a connection's clients during a run: the reads of the
+ * benchmark's collection each node served, the heartbeats written on the
+ * master, and the heartbeat reads (probes) sent to the slaves.
+ *
+ * @since 0.2.0
+ */
+export interface Counted {
+  /** Reads (`find` commands) of the benchmark's collections by node: `master`, `slave-0`, ... */
+  readonly servedBy: Readonly<Record<string, number>>
+  readonly heartbeats: number
+  readonly probes: number
+}
+
+/**
+ * The value an operation returns to report its own duration — the part of
+ * it that is measured — instead of the whole operation's (see
+ * {@link timedPart}).
+ *
+ * @since 0.2.0
+ */
+export class Measured {
+  constructor(
+    /** Milliseconds. */
+    readonly millis: number
+  ) {}
+}
+
+/**
+ * Runs an effect and times it alone, inside a larger operation: its value,
+ * and a {@link Measured} for the operation to return.
+ *
+ * @since 0.2.0
+ */
+export const timedPart = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<readonly [A, Measured], E, R> =>
+  Effect.suspend(() => {
+    const started = performance.now()
+    return Effect.map(self, (value) => [value, new Measured(performance.now() - started)] as const)
+  })
 
 /**
  * Runs one side of a comparison with a given plan.
@@ -105,7 +151,8 @@ class Recorder {
       firstError: this.firstError,
       cpu: {
         processCores: (cpu.user + cpu.system) / 1000 / elapsedMs,
-        machineBusy: machineTotal > 0 ? (machine.busy - this.machineStart.busy) / machineTotal : Number.NaN
+        machineBusy: machineTotal > 0 ? (machine.busy - this.machineStart.busy) / machineTotal : Number.NaN,
+        perOpMicros: (cpu.user + cpu.system) / this.plan.ops
       }
     }
   }
@@ -114,31 +161,36 @@ class Recorder {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
- * Runs `op(i)` for `i` in `0..ops-1` as Effects, on `concurrency` worker
- * fibers. Failures (and defects) are counted, never raised.
+ * Runs `op(i, worker)` for `i` in `0..ops-1` as Effects, on `concurrency`
+ * worker fibers (`worker`: which one, `0..concurrency-1`). Each operation is
+ * timed whole, unless it succeeds with a {@link Measured}: then that is its
+ * latency. Failures (and defects) are counted, never raised.
  *
  * @since 0.1.0
  */
 export const measureEffect =
-  <E>(op: (i: number) => Effect.Effect<unknown, E>): Runner =>
+  <E>(op: (i: number, worker: number) => Effect.Effect<unknown, E>): Runner =>
   (plan) =>
     Effect.suspend(() => {
       const recorder = new Recorder(plan)
       let next = 0
-      const worker: Effect.Effect<void> = Effect.suspend(() => {
-        if (next >= plan.ops) return Effect.void
-        const i = next++
-        const started = performance.now()
-        return Effect.flatMap(Effect.exit(op(i)), (exit) => {
-          recorder.latencies[i] = performance.now() - started
-          if (Exit.isFailure(exit)) {
-            const failure = Cause.squash(exit.cause)
-            recorder.fail(messageOf(failure))
-          }
-          return worker
+      const worker = (w: number): Effect.Effect<void> =>
+        Effect.suspend(() => {
+          if (next >= plan.ops) return Effect.void
+          const i = next++
+          const started = performance.now()
+          return Effect.flatMap(Effect.exit(op(i, w)), (exit) => {
+            const millis = performance.now() - started
+            if (Exit.isFailure(exit)) {
+              recorder.latencies[i] = millis
+              recorder.fail(messageOf(Cause.squash(exit.cause)))
+            } else {
+              recorder.latencies[i] = exit.value instanceof Measured ? exit.value.millis : millis
+            }
+            return worker(w)
+          })
         })
-      })
-      const workers = Array.from({ length: Math.min(plan.concurrency, plan.ops) }, () => worker)
+      const workers = Array.from({ length: Math.min(plan.concurrency, plan.ops) }, (_, w) => worker(w))
       return Effect.zipRight(
         Effect.sync(() => recorder.start()),
         Effect.all(workers, { concurrency: "unbounded", discard: true })
@@ -201,47 +253,45 @@ export const settle: Effect.Effect<void> = Effect.sync(() => collectGarbage?.())
 export const canCollectGarbage = collectGarbage !== undefined
 
 /**
- * The samples of both sides of a comparison.
+ * The order the runners go in, in a given round: the names in turn, starting
+ * one further each round, so no runner always goes first (with two runners,
+ * they alternate).
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export interface Rounds {
-  readonly library: ReadonlyArray<Sample>
-  readonly raw: ReadonlyArray<Sample>
+export const roundOrder = <K>(names: ReadonlyArray<K>, round: number): ReadonlyArray<K> => {
+  const start = names.length === 0 ? 0 : round % names.length
+  return [...names.slice(start), ...names.slice(0, start)]
 }
 
 /**
- * Runs the library and the raw driver side by side: one warm-up run each,
- * then `rounds` measured runs each, interleaved, the side that goes first
- * alternating from round to round, a garbage collection before every run.
+ * Runs several runners side by side: one warm-up run each, then `rounds`
+ * measured runs each, interleaved, the runner that goes first changing from
+ * round to round (see {@link roundOrder}), a garbage collection before every
+ * run. The measured samples, by runner.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-export const sideBySide = (options: {
-  readonly library: Runner
-  readonly raw: Runner
+export const interleave = <K extends string>(options: {
+  readonly runners: ReadonlyArray<readonly [K, Runner]>
   readonly plan: Plan
   readonly warmupOps: number
   readonly rounds: number
-}): Effect.Effect<Rounds> =>
+}): Effect.Effect<ReadonlyMap<K, ReadonlyArray<Sample>>> =>
   Effect.gen(function* () {
-    const { library, raw, plan } = options
-    const warmup = { ...plan, ops: options.warmupOps }
+    const { runners, plan } = options
     if (options.warmupOps > 0) {
-      yield* settle
-      yield* library(warmup)
-      yield* settle
-      yield* raw(warmup)
-    }
-    const librarySamples: Array<Sample> = []
-    const rawSamples: Array<Sample> = []
-    for (let round = 0; round < options.rounds; round++) {
-      const order = round % 2 === 0 ? (["raw", "library"] as const) : (["library", "raw"] as const)
-      for (const side of order) {
+      for (const [, runner] of runners) {
         yield* settle
-        if (side === "library") librarySamples.push(yield* library(plan))
-        else rawSamples.push(yield* raw(plan))
+        yield* runner({ ...plan, ops: options.warmupOps })
       }
     }
-    return { library: librarySamples, raw: rawSamples }
+    const samples = new Map<K, Array<Sample>>(runners.map(([name]) => [name, []]))
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [name, runner] of roundOrder(runners, round)) {
+        yield* settle
+        samples.get(name)!.push(yield* runner(plan))
+      }
+    }
+    return samples
   })

@@ -34,6 +34,11 @@ describe("args", () => {
     expect(ok(["--only", "writes,routing"]).only).toEqual(["routing", "writes"])
   })
 
+  it("runs the consistency case alone, after the others when named with them", () => {
+    expect(ok(["--only", "consistency"]).only).toEqual(["consistency"])
+    expect(ok(["--only=consistency,reads"]).only).toEqual(["reads", "consistency"])
+  })
+
   it("says what is wrong", () => {
     expect(error(["--json"])).toBe("--json needs a file name")
     expect(error(["--json", "--quick"])).toBe("--json needs a file name")

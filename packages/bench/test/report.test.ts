@@ -1,18 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { renderMarkdown, renderTerminal, tables } from "../src/report.js"
-import { type BenchReport, checkTargets, compare, type Figure, type FigureKey, figureOf } from "../src/results.js"
+import {
+  type BenchReport,
+  checkTargets,
+  compare,
+  consistencyReads,
+  type Figure,
+  type FigureKey,
+  figureOf,
+  heartbeatLoad
+} from "../src/results.js"
 import type { Sample } from "../src/workload.js"
+import { sampleOf } from "./fixtures.js"
 
-const sample = (p50: number, opsPerSec: number, errors = 0): Sample => ({
-  ops: 1000,
-  concurrency: 16,
-  elapsedMs: 1000,
-  opsPerSec,
-  latency: { count: 1000, p50, p90: p50 * 1.5, p99: p50 * 2, max: p50 * 3, mean: p50 * 1.1 },
-  errors,
-  firstError: errors > 0 ? "boom" : undefined,
-  cpu: { processCores: 0.5, machineBusy: 0.9 }
-})
+const sample = (p50: number, opsPerSec: number, errors = 0): Sample => sampleOf({ p50, opsPerSec, errors })
 
 const pair = (key: FigureKey, library: number, raw: number): ReadonlyArray<Figure> => [
   figureOf(key, "library", [sample(library, 1000 / library), sample(library + 0.2, 1000 / library)]),
@@ -51,6 +52,7 @@ const report: BenchReport = {
   cluster: { kind: "local", slaves: 2, description: "a test cluster" },
   settings: {},
   figures,
+  heartbeats: [],
   comparisons: compare(figures),
   targets: checkTargets(figures),
   notes: [{ case: "reads", note: "a note on reads" }],
@@ -76,14 +78,16 @@ describe("results", () => {
   it("checks the targets", () => {
     const [overhead, failed, faults] = report.targets
     expect(overhead!.met).toBe(false)
-    expect(overhead!.details.join("\n")).toContain("writes at concurrency 1: p50 ratio 1.60 (NOT met)")
+    expect(overhead!.details.join("\n")).toContain(
+      "writes at concurrency 1: p50 ratio 1.60, ops/s ratio 0.67 (NOT met)"
+    )
     expect(failed!.met).toBe(true)
     expect(faults!.met).toBe(true)
     expect(faults!.details[0]).toContain("vs healthy 10.100 ms = 1.04x (met)")
   })
 
   it("says a target was not measured when no figure speaks to it", () => {
-    expect(checkTargets([]).map((t) => t.met)).toEqual([null, null, null])
+    expect(checkTargets([]).map((t) => t.met)).toEqual([null, null, null, null, null, null, null])
   })
 })
 
@@ -116,5 +120,87 @@ describe("report", () => {
     const lines = text.split("\n")
     const header = lines.findIndex((line) => line.startsWith("concurrency"))
     expect(lines[header + 1]).toMatch(/^-+( {2}-+)+$/)
+  })
+})
+
+describe("report: more sides, consistency and heartbeats", () => {
+  const key: FigureKey = { case: "reads", scenario: "slave 0 only", concurrency: 16, slaves: 1 }
+  const consistency = (scenario: string, p50: number, servedBy: Record<string, number>) =>
+    figureOf({ case: "consistency", scenario, concurrency: 16, slaves: 2 }, "library", [
+      sampleOf({ p50, opsPerSec: 500, counted: { servedBy, heartbeats: 10, probes: 20 } })
+    ])
+  const more: ReadonlyArray<Figure> = [
+    figureOf(key, "library", [sampleOf({ p50: 1.1, opsPerSec: 900, perOpMicros: 560 })]),
+    figureOf(key, "raw", [sampleOf({ p50: 1, opsPerSec: 1000, perOpMicros: 500 })]),
+    figureOf(key, "thin", [sampleOf({ p50: 1, opsPerSec: 990, perOpMicros: 512.34 })]),
+    figureOf(key, "effect-mongodb", [sampleOf({ p50: 1.2, opsPerSec: 850, perOpMicros: 590 })]),
+    consistency(consistencyReads.plain, 2, { "slave-0": 3, "slave-1": 1 }),
+    consistency(consistencyReads.request, 1.6, { master: 4 }),
+    consistency(consistencyReads.afterWrite, 8, { master: 1, "slave-0": 9 })
+  ]
+  const full: BenchReport = {
+    ...report,
+    figures: more,
+    heartbeats: [
+      heartbeatLoad({
+        situation: "idle connection, default heartbeat",
+        intervalMs: 1000,
+        seconds: 3,
+        counted: { servedBy: {}, heartbeats: 3, probes: 6 },
+        slaves: 2,
+        processCpuMicros: 6000
+      }),
+      heartbeatLoad({
+        situation: "causal writes and reads at concurrency 16",
+        intervalMs: 1000,
+        seconds: 2,
+        counted: { servedBy: {}, heartbeats: 300, probes: 900 },
+        slaves: 2,
+        causalWrites: 1200
+      })
+    ],
+    comparisons: compare(more),
+    targets: checkTargets(more),
+    notes: [
+      { case: "consistency", note: "a note on consistency" },
+      { case: "reads", note: "a note on reads" }
+    ]
+  }
+
+  it("shows every side with its CPU per operation and what it adds over raw", () => {
+    const reads = tables(full).find((t) => t.case === "reads")!
+    expect(reads.headers.slice(-2)).toEqual(["CPU/op µs", "CPU/op over raw µs"])
+    expect(reads.rows.map((row) => [row[1], row[2], row[8], row[10], row[11]])).toEqual([
+      ["1", "library", "1.10", "560.0", "+60.0"],
+      ["slave 0", "raw", "", "500.0", ""],
+      ["slave 0", "thin Effect", "1.00", "512.3", "+12.3"],
+      ["slave 0", "effect-mongodb", "1.20", "590.0", "+90.0"]
+    ])
+  })
+
+  it("compares each consistency read with a plain read, and says where it was served", () => {
+    const table = tables(full).find((t) => t.case === "consistency" && t.headers.includes("read"))!
+    expect(table.title).toContain("(2 slaves)")
+    expect(table.rows.map((row) => [row[1], row[7], row[8]])).toEqual([
+      [consistencyReads.plain, "1.00", "100%"],
+      [consistencyReads.request, "0.80", "0%"],
+      [consistencyReads.afterWrite, "4.00", "90%"]
+    ])
+  })
+
+  it("gives the heartbeat's load in a table of its own", () => {
+    const table = tables(full).find((t) => t.headers.includes("heartbeats/s"))!
+    expect(table.rows).toEqual([
+      ["idle connection, default heartbeat", "1000", "3.0", "3", "1.00", "1.00", "", "", "2.00"],
+      ["causal writes and reads at concurrency 16", "1000", "2.0", "300", "150.00", "225.00", "1200", "0.250", ""]
+    ])
+  })
+
+  it("prints a case's notes once, after its last table", () => {
+    const markdown = renderMarkdown(full)
+    expect(markdown.split("a note on consistency")).toHaveLength(2)
+    expect(markdown.indexOf("a note on consistency")).toBeGreaterThan(markdown.indexOf("## 6b. The heartbeat's load"))
+    const text = renderTerminal(full)
+    expect(text.split("a note on consistency")).toHaveLength(2)
   })
 })

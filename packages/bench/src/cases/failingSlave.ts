@@ -54,7 +54,7 @@ const scenario = (bench: Bench, fault: Fault): Effect.Effect<ReadonlyArray<Figur
       const healthy = yield* compareSides(
         bench,
         { case: "failing-slave", scenario: fault.healthy, concurrency, slaves: 2 },
-        { library, raw, ops: healthyReads, warmupOps: Math.ceil(healthyReads / 2) }
+        { sides: { library, raw }, ops: healthyReads, warmupOps: Math.ceil(healthyReads / 2) }
       )
 
       const key: FigureKey = { case: "failing-slave", scenario: fault.name, concurrency, slaves: 2 }

@@ -119,7 +119,7 @@ const measure = (bench: Pick<Bench, "settings" | "progress">, settings: Settings
     return yield* compareSides(
       bench,
       { case: "routing", scenario: scenario.name, concurrency: 1, slaves: scenario.slaves },
-      { library, raw, ops: settings.routing.ops, warmupOps: settings.routing.warmupOps }
+      { sides: { library, raw }, ops: settings.routing.ops, warmupOps: settings.routing.warmupOps }
     )
   })
 

@@ -45,8 +45,7 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
                   bench,
                   { case: "scaling", scenario: `${k} slave${k === 1 ? "" : "s"}`, concurrency, slaves: k },
                   {
-                    library,
-                    raw,
+                    sides: { library, raw },
                     ops: settings.scaling.ops(concurrency),
                     warmupOps: settings.scaling.warmupOps(concurrency)
                   }

@@ -1,10 +1,15 @@
 /**
  * Case 2, writes: `insertOne` on the master, acknowledged (w: 1, the
- * default of both clients), by the library and by the raw driver.
+ * default of every client), by the library, the raw driver, the thinnest
+ * Effect wrapper of the raw driver and `effect-mongodb`.
  *
  * @since 0.1.0
  */
+
 import * as Effect from "effect/Effect"
+import * as Db from "effect-mongodb/Db"
+import * as DocumentCollection from "effect-mongodb/DocumentCollection"
+import * as EffectMongo from "effect-mongodb/MongoClient"
 import * as Clients from "../clients.js"
 import type { BenchError } from "../errors.js"
 import type { CaseResult, Figure } from "../results.js"
@@ -39,9 +44,20 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
       const collection = yield* Clients.libraryCollection(connection, dataset.database, dataset.writes)
       const client = yield* Clients.raw(cluster.masterUri)
       const rawCollection = client.db(dataset.database).collection(dataset.writes)
+      const effectMongodb = yield* Clients.effectMongodb(cluster.masterUri)
+      const effectMongodbCollection = Db.documentCollection(
+        EffectMongo.db(effectMongodb, dataset.database),
+        dataset.writes
+      )
 
-      const library = measureEffect((i) => collection.insertOne(newDocument("library", i)))
-      const raw = measurePromise((i) => rawCollection.insertOne(newDocument("raw", i)))
+      const sides = {
+        library: measureEffect((i) => collection.insertOne(newDocument("library", i))),
+        raw: measurePromise((i) => rawCollection.insertOne(newDocument("raw", i))),
+        thin: measureEffect((i) => Effect.tryPromise(() => rawCollection.insertOne(newDocument("thin", i)))),
+        "effect-mongodb": measureEffect((i) =>
+          DocumentCollection.insertOne(effectMongodbCollection, newDocument("effect-mongodb", i))
+        )
+      }
 
       const figures: Array<Figure> = []
       for (const concurrency of settings.writes.concurrencies) {
@@ -50,8 +66,7 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
             bench,
             { case: "writes", scenario: "insertOne", concurrency, slaves: slaveUris.length },
             {
-              library,
-              raw,
+              sides,
               ops: settings.writes.ops(concurrency),
               warmupOps: settings.writes.warmupOps(concurrency)
             }
@@ -62,7 +77,9 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
         figures,
         notes: [
           `library: insertOne through the MasterSlaveConnection (safe: ${safe}, i.e. acknowledged with the driver's ` +
-            "default write concern); raw: insertOne with a MongoClient on the master; each insert a new ~250-byte document"
+            "default write concern); raw: insertOne with a MongoClient on the master; thin Effect: the raw driver's insertOne " +
+            "in Effect.tryPromise on long-lived worker fibers, nothing else; effect-mongodb 0.5.0: " +
+            "DocumentCollection.insertOne with its own client; each insert a new ~250-byte document"
         ],
         skipped: []
       }
