@@ -25,7 +25,8 @@ export const names = {
   latency: "msc_operation_duration_ms",
   staleSkips: "msc_stale_skips_total",
   staleness: "msc_slave_staleness_ms",
-  heartbeats: "msc_heartbeats_total"
+  heartbeats: "msc_heartbeats_total",
+  causalReads: "msc_causal_reads_total"
 } as const
 
 /**
@@ -102,6 +103,18 @@ export const staleness: Metric.Metric.Gauge<number> = Metric.gauge(names.stalene
  */
 export const heartbeats: Metric.Metric.Counter<number> = Metric.counter(names.heartbeats, {
   description: "heartbeats written on the master to measure the slaves' staleness"
+})
+
+/**
+ * Reads in causal scopes that had to show the scope's writes, tagged with
+ * `outcome`: `slave` (a slave had them already), `waited` (one caught up
+ * while the read waited), `master` (none did in time).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const causalReads: Metric.Metric.Counter<number> = Metric.counter(names.causalReads, {
+  description: "causal reads, by how they were served"
 })
 
 /**

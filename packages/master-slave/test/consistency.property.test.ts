@@ -105,7 +105,7 @@ const staleCluster = (
     )
     const at = now()
     ages.forEach((age, id) => {
-      if (age !== undefined) fake.health.unsafeObserved(id, at - age, at)
+      if (age !== undefined) fake.health.unsafeObserved(id, at - age, age)
     })
     return fake
   })
@@ -210,7 +210,7 @@ describe("causal scopes over fake slaves (property tests)", () => {
         )
         const position = now()
         for (const [id, has] of shown.entries()) {
-          fake.health.unsafeObserved(id, has ? position + 1 : position - 1, position)
+          fake.health.unsafeObserved(id, has ? position + 1 : position - 1, 1)
         }
         const answer = yield* Consistency.causalAfter(
           fake.router.read(operation, fake.run),

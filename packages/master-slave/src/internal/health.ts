@@ -53,9 +53,9 @@ export interface Health {
   readonly lag: ReadonlyArray<number>
   /**
    * A probe found the heartbeat sent at `seenAt` on the slave (`-Infinity`:
-   * none) and answered at `answeredAt`.
+   * none), which is `lagMillis` behind (`Infinity`: unknown).
    */
-  readonly unsafeObserved: (connectionId: number, seenAt: number, answeredAt: number) => void
+  readonly unsafeObserved: (connectionId: number, seenAt: number, lagMillis: number) => void
   /** The slave's staleness bound at `at`, in milliseconds: `Infinity` while unknown. */
   readonly stalenessMillis: (connectionId: number, at: number) => number
 }
@@ -154,9 +154,9 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     troubles[id] = undefined
     cached = undefined
   }
-  const unsafeObserved = (id: number, seenAt: number, answeredAt: number) => {
+  const unsafeObserved = (id: number, seenAt: number, lagMillis: number) => {
     seen[id] = seenAt
-    lag[id] = seenAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.max(0, answeredAt - seenAt)
+    lag[id] = seenAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.max(0, lagMillis)
   }
   return {
     statuses: Effect.sync(() => build(now())),

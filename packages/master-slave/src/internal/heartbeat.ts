@@ -38,11 +38,20 @@ export interface Heartbeat {
    * soon as the one in flight, if any, is acknowledged.
    */
   readonly cover: (at: number) => void
+  /**
+   * When the master acknowledged the oldest heartbeat sent after `sentAt`
+   * (on `consistency.now`'s clock), among the recent ones; `undefined` if
+   * none is known.
+   */
+  readonly ackedAfter: (sentAt: number) => number | undefined
   /** Calls `listener` with the send time of every heartbeat the master acknowledges. */
   readonly onAcked: (listener: (sentAt: number) => void) => void
   /** How many heartbeats the master has acknowledged. */
   readonly count: () => number
 }
+
+// acknowledged heartbeats remembered, to tell how long ago a slave fell behind
+const historySize = 64
 
 // heartbeats of processes gone for this long are deleted by any live one
 const retentionMillis = (intervalMillis: number) => Math.max(10 * 60_000, 100 * intervalMillis)
@@ -73,6 +82,9 @@ export const start = (
     let acked = Number.NEGATIVE_INFINITY
     let count = 0
     let failing = false
+    // the recent acknowledged heartbeats: send times, and when they were acknowledged
+    const sentTimes = new Float64Array(historySize)
+    const ackTimes = new Float64Array(historySize)
     let lastCleanup = performance.now()
 
     const beat = Effect.suspend(() => {
@@ -91,6 +103,8 @@ export const start = (
           onSuccess: () =>
             Effect.sync(() => {
               if (t > acked) acked = t
+              sentTimes[count % historySize] = t
+              ackTimes[count % historySize] = now()
               count++
               metrics.heartbeat(master, true)
               if (failing) failing = false
@@ -154,6 +168,18 @@ export const start = (
       database: options.database,
       collection: options.collection,
       acked: () => acked,
+      ackedAfter: (sentAt) => {
+        let oldest: number | undefined
+        let oldestSent = Number.POSITIVE_INFINITY
+        for (let i = 0; i < Math.min(count, historySize); i++) {
+          const t = sentTimes[i]!
+          if (t > sentAt && t < oldestSent) {
+            oldestSent = t
+            oldest = ackTimes[i]!
+          }
+        }
+        return oldest
+      },
       cover: (at) => {
         if (at <= wanted) return
         wanted = at

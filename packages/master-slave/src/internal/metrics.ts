@@ -35,3 +35,13 @@ const heartbeatLabels = {
 /** Records one heartbeat written (or not) on the master. */
 export const heartbeat = (_master: Node, ok: boolean): void =>
   Metrics.heartbeats.unsafeUpdate(1, ok ? heartbeatLabels.ok : heartbeatLabels.failed)
+
+const causalLabels = {
+  slave: [MetricLabel.make("outcome", "slave")],
+  waited: [MetricLabel.make("outcome", "waited")],
+  master: [MetricLabel.make("outcome", "master")]
+} as const
+
+/** Records how a causal read was served: by a slave at once, after waiting, or by the master. */
+export const causalOutcome = (outcome: keyof typeof causalLabels): void =>
+  Metrics.causalReads.unsafeUpdate(1, causalLabels[outcome])

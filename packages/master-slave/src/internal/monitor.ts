@@ -174,11 +174,22 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
       ).pipe(Effect.map((document) => (typeof document?.t === "number" ? document.t : Number.NEGATIVE_INFINITY)))
     }
 
+    // How far behind a slave is: nothing if it shows every heartbeat the master
+    // has acknowledged; otherwise, how long ago the master acknowledged the first
+    // one it does not show. (Not the age of the heartbeat it shows: with a
+    // heartbeat a second, that is up to a second on a slave that keeps up.)
+    const lagOf = (seenAt: number, at: number) => {
+      if (seenAt === Number.NEGATIVE_INFINITY) return Number.POSITIVE_INFINITY
+      if (heartbeat === undefined || seenAt >= heartbeat.acked()) return 0
+      const missingSince = heartbeat.ackedAfter(seenAt)
+      return at - (missingSince ?? seenAt)
+    }
+
     const answered = (slave: Node, seenAt: number, millis: number) => {
       const id = slave.connectionId
       health.unsafeSucceeded(id, millis)
       const at = now()
-      health.unsafeObserved(id, seenAt, at)
+      health.unsafeObserved(id, seenAt, lagOf(seenAt, at))
       recorders[id]!.staleness(health.stalenessMillis(id, at))
     }
 

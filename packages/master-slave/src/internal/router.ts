@@ -14,7 +14,7 @@ import { type Deadline, deadlineIn, earliest, type Operation } from "./driver.js
 import { firstAvailable } from "./failover.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
-import { recorder } from "./metrics.js"
+import { causalOutcome, recorder } from "./metrics.js"
 import type { Monitor } from "./monitor.js"
 import { ensureConnected, noteFailure } from "./node.js"
 import { mayCatchUp, requiredPosition, splitByFreshness } from "./routing.js"
@@ -309,6 +309,7 @@ export const make = (options: RouterOptions): Router => {
       const deadline = Math.min(startedAt + causalWaitMillis, performance.timeOrigin + readDeadline.at)
       const staleErrors = new Map<number, StaleSlave>()
       let unavailable: ReadonlyArray<NodeUnavailable | StaleSlave> = []
+      let waited = false
       while (true) {
         const statuses = health.unsafeStatuses()
         const order = attemptOrder(statuses, yield* strategy.order(statuses))
@@ -318,7 +319,10 @@ export const make = (options: RouterOptions): Router => {
         }
         if (fresh.length > 0) {
           const outcome = yield* Effect.either(firstAvailableOf(span, fresh, run, readDeadline))
-          if (outcome._tag === "Right") return outcome.right
+          if (outcome._tag === "Right") {
+            if (causal) causalOutcome(waited ? "waited" : "slave")
+            return outcome.right
+          }
           if (!isAllUnavailable(outcome.left)) return yield* Effect.fail(outcome.left)
           unavailable = [...unavailable, ...outcome.left.attempts]
         }
@@ -330,7 +334,9 @@ export const make = (options: RouterOptions): Router => {
         ) {
           break
         }
+        waited = true
       }
+      if (causal) causalOutcome("master")
       if (causal || options.fallbackToMaster) {
         span.attribute("msc.read.fallback", "master")
         return yield* onMasterNode(span, run, readDeadline)
