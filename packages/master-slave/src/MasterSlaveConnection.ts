@@ -67,6 +67,22 @@ export interface Options {
    */
   readonly readTimeout?: Duration.DurationInput
   /**
+   * Hedged reads, to cut the tail a slow or hanging slave adds: when the
+   * slave a read tried first has not answered within `delay`, the same read
+   * starts on the next slave too; the first answer wins and the other
+   * attempt is interrupted (its connection closed). `delay` is `"p95"` (the
+   * default: that slave's 95th-percentile latency, so about one read in
+   * twenty hedges while every slave is healthy) or a fixed duration;
+   * `maxShare` (default 0.1) caps the extra attempts at that share of reads.
+   * `true` takes both defaults. Default: off.
+   */
+  readonly hedge?:
+    | boolean
+    | {
+        readonly delay?: "p95" | Duration.DurationInput
+        readonly maxShare?: number
+      }
+  /**
    * How long a causal read waits for a slave to show the scope's writes
    * before it goes to the master. Default 500 milliseconds; `0` never waits.
    */

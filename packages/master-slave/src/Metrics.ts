@@ -26,7 +26,8 @@ export const names = {
   staleSkips: "msc_stale_skips_total",
   staleness: "msc_slave_staleness_ms",
   heartbeats: "msc_heartbeats_total",
-  causalReads: "msc_causal_reads_total"
+  causalReads: "msc_causal_reads_total",
+  hedges: "msc_hedges_total"
 } as const
 
 /**
@@ -115,6 +116,17 @@ export const heartbeats: Metric.Metric.Counter<number> = Metric.counter(names.he
  */
 export const causalReads: Metric.Metric.Counter<number> = Metric.counter(names.causalReads, {
   description: "causal reads, by how they were served"
+})
+
+/**
+ * Hedged reads: an extra attempt started on a slave, tagged with that slave,
+ * because the slave tried before it had not answered within the hedge delay.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const hedges: Metric.Metric.Counter<number> = Metric.counter(names.hedges, {
+  description: "extra read attempts started because the slave tried first was slow"
 })
 
 /**

@@ -36,7 +36,12 @@ export interface FakeCluster {
 export const fakeCluster = (
   outcomes: ReadonlyArray<Outcome>,
   strategy: ReadStrategy,
-  options: Partial<Pick<Router.RouterOptions, "fallbackToMaster" | "maxStalenessMillis" | "causalWaitMillis">> = {}
+  options: Partial<
+    Pick<Router.RouterOptions, "fallbackToMaster" | "maxStalenessMillis" | "causalWaitMillis" | "hedge">
+  > & {
+    /** How long each fake slave takes to answer, in (test clock) milliseconds. */
+    readonly latencies?: ReadonlyArray<number>
+  } = {}
 ): Effect.Effect<FakeCluster> =>
   Effect.gen(function* () {
     const master = fakeNode("master", -1)
@@ -50,7 +55,8 @@ export const fakeCluster = (
       fallbackToMaster: options.fallbackToMaster ?? false,
       health,
       maxStalenessMillis: options.maxStalenessMillis,
-      causalWaitMillis: options.causalWaitMillis
+      causalWaitMillis: options.causalWaitMillis,
+      hedge: options.hedge
     })
     const touched = yield* Ref.make<ReadonlyArray<number>>([])
     const run = (node: Node) =>
@@ -58,18 +64,24 @@ export const fakeCluster = (
         Effect.zipRight(
           Effect.suspend((): Effect.Effect<number, NodeUnavailable | ServerError> => {
             const outcome = node.role === "master" ? "healthy" : outcomes[node.connectionId]!
-            switch (outcome) {
-              case "healthy":
-                return Effect.succeed(node.connectionId)
-              case "unavailable":
-                return Effect.fail(new NodeUnavailable({ node, reason: "fake: refused", kind: "refused" }))
-              case "failing":
-                return Effect.fail(
-                  new ServerError({ node, operation: "find", code: 2, reason: "fake: bad query", cause: undefined })
-                )
-            }
+            const latency = node.role === "master" ? 0 : (options.latencies?.[node.connectionId] ?? 0)
+            if (latency > 0) return Effect.zipRight(Effect.sleep(latency), answer(node, outcome))
+            return answer(node, outcome)
           })
         )
       )
     return { router, health, master, slaves, touched, run }
   })
+
+const answer = (node: Node, outcome: Outcome): Effect.Effect<number, NodeUnavailable | ServerError> => {
+  switch (outcome) {
+    case "healthy":
+      return Effect.succeed(node.connectionId)
+    case "unavailable":
+      return Effect.fail(new NodeUnavailable({ node, reason: "fake: refused", kind: "refused" }))
+    case "failing":
+      return Effect.fail(
+        new ServerError({ node, operation: "find", code: 2, reason: "fake: bad query", cause: undefined })
+      )
+  }
+}

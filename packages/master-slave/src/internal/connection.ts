@@ -44,6 +44,19 @@ const OptionsSchema = Schema.Struct({
   fallbackToMaster: Schema.optional(Schema.Boolean),
   maxStaleness: Schema.optional(DurationInput),
   readTimeout: Schema.optional(DurationInput),
+  hedge: Schema.optional(
+    Schema.Union(
+      Schema.Boolean,
+      Schema.Struct({
+        delay: Schema.optional(Schema.Union(Schema.Literal("p95"), DurationInput)),
+        maxShare: Schema.optional(
+          Schema.Number.pipe(Schema.greaterThan(0), Schema.lessThanOrEqualTo(1)).annotations({
+            message: () => "expected a share of reads above 0 and at most 1, such as 0.1"
+          })
+        )
+      })
+    )
+  ),
   causalWait: Schema.optional(DurationInput),
   heartbeat: Schema.optional(
     Schema.Union(
@@ -83,6 +96,19 @@ const heartbeatSettings = (
         ? heartbeatIntervalFor(maxStalenessMillis)
         : yield* positiveMillis("options.heartbeat.interval", input.interval)
     return { database, collection, intervalMillis }
+  })
+
+const hedgeSettings = (
+  input: (typeof OptionsSchema.Type)["hedge"]
+): Effect.Effect<Router.HedgeOptions | undefined, ConfigError> =>
+  Effect.gen(function* () {
+    if (input === undefined || input === false) return undefined
+    const settings = input === true ? {} : input
+    const delayMillis =
+      settings.delay === undefined || settings.delay === "p95"
+        ? undefined
+        : yield* positiveMillis("options.hedge.delay", settings.delay)
+    return { delayMillis, maxShare: settings.maxShare ?? 0.1 }
   })
 
 const nonNegativeMillis = (setting: string, input: Duration.DurationInput) =>
@@ -283,6 +309,7 @@ export const make = (
         : yield* positiveMillis("options.maxStaleness", options.maxStaleness)
     const causalWaitMillis = yield* nonNegativeMillis("options.causalWait", options.causalWait ?? "500 millis")
     const readTimeoutMillis = yield* positiveMillis("options.readTimeout", options.readTimeout ?? "5 seconds")
+    const hedge = yield* hedgeSettings(options.hedge)
     const heartbeatOptions = yield* heartbeatSettings(options.heartbeat, maxStalenessMillis)
     // the heartbeat and the prober stop when the connection is closed; the
     // clients close last, after the heartbeat has removed its document
@@ -323,7 +350,8 @@ export const make = (
       maxStalenessMillis,
       causalWaitMillis,
       heartbeat,
-      monitor
+      monitor,
+      hedge
     })
     // connect the slaves in the background: pools warm up, heartbeats start
     yield* Effect.forkScoped(

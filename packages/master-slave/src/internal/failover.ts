@@ -1,5 +1,7 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 
 /**
  * Runs `attempt` on each node in `order` until one answers. Only an
@@ -37,6 +39,72 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
       })
     )
     return Effect.firstSuccessOf(tries).pipe(
+      Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),
+      Effect.flatten
+    )
+  })
+
+/**
+ * {@link firstAvailable} with hedging: when the attempt on a node has not
+ * answered within `hedgeAfter(node)` milliseconds (and `mayHedge()` allows
+ * it), the attempt on the next node starts beside it; the first answer wins
+ * and the other attempt is interrupted. An unavailable node still moves the
+ * read on at once. Without a delay for a node, its attempt is simply
+ * followed by the next one's, as in `firstAvailable`.
+ */
+export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
+  readonly order: ReadonlyArray<N>
+  readonly attempt: (node: N) => Effect.Effect<A, E>
+  readonly isUnavailable: (error: E) => error is U
+  readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
+  readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
+  /** How long to wait for `node` before starting the next node's attempt beside it; `undefined`: do not. */
+  readonly hedgeAfter: (node: N) => number | undefined
+  /** Whether a hedge may start now (the budget of extra attempts); called once per hedge it would start. */
+  readonly mayHedge: () => boolean
+  /** Told of every hedge, with the node whose attempt it starts. */
+  readonly onHedge: (node: N) => Effect.Effect<void>
+}): Effect.Effect<A, Exclude<E, U> | E2> =>
+  Effect.suspend(() => {
+    const { order } = options
+    if (order.length === 0) return Effect.fail(options.onAllUnavailable([]))
+    const failed: Array<U> = []
+    // an attempt's outcome — its value or a fatal error — in the success channel, unavailability in the failure one
+    const attempt = (node: N): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
+      Effect.matchEffect(options.attempt(node), {
+        onSuccess: (value) => Effect.succeed(Exit.succeed(value)),
+        onFailure: (error) => {
+          if (!options.isUnavailable(error)) return Effect.succeed(Exit.fail(error as Exclude<E, U>))
+          failed.push(error)
+          const fail = Effect.fail(error)
+          return options.onUnavailable === undefined ? fail : Effect.zipRight(options.onUnavailable(node, error), fail)
+        }
+      })
+    const from = (i: number): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> => {
+      const node = order[i]!
+      if (i === order.length - 1) return attempt(node)
+      const next = order[i + 1]!
+      const delay = options.hedgeAfter(node)
+      if (delay === undefined) return Effect.orElse(attempt(node), () => from(i + 1))
+      return Effect.raceWith(attempt(node), Effect.sleep(delay), {
+        onSelfDone: (exit, timer) =>
+          Effect.zipRight(
+            Fiber.interrupt(timer),
+            Exit.matchEffect(exit, {
+              onSuccess: Effect.succeed,
+              // unavailable: the next node, at once; anything else (a defect) as it is
+              onFailure: (cause) => (Cause.isFailType(cause) ? from(i + 1) : Effect.failCause(cause))
+            })
+          ),
+        onOtherDone: (_, running) => {
+          // joined, the attempt still runs in its own fiber: interrupting the join must stop it too
+          const first = Effect.onInterrupt(Fiber.join(running), () => Fiber.interrupt(running))
+          if (!options.mayHedge()) return Effect.orElse(first, () => from(i + 1))
+          return Effect.zipRight(options.onHedge(next), Effect.race(first, from(i + 1)))
+        }
+      })
+    }
+    return from(0).pipe(
       Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),
       Effect.flatten
     )

@@ -23,6 +23,7 @@ export const recorder = (node: Node) => {
     },
     failover: () => Metrics.failovers.unsafeUpdate(1, labels),
     staleSkip: () => Metrics.staleSkips.unsafeUpdate(1, labels),
+    hedge: () => Metrics.hedges.unsafeUpdate(1, labels),
     staleness: (millis: number) => Metrics.staleness.unsafeUpdate(millis, labels)
   }
 }

@@ -11,7 +11,7 @@ import type { Node } from "../Node.js"
 import { attemptOrder, type ReadStrategy } from "../ReadStrategy.js"
 import { type CausalSession, currentConsistency, now } from "./consistency.js"
 import { type Deadline, deadlineIn, earliest, type Operation } from "./driver.js"
-import { firstAvailable } from "./failover.js"
+import { firstAvailable, firstAvailableHedged } from "./failover.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
 import { causalOutcome, recorder } from "./metrics.js"
@@ -84,7 +84,20 @@ export interface RouterOptions {
   /** The heartbeat that measures staleness; without one every slave's staleness is unknown. */
   readonly heartbeat?: Heartbeat | undefined
   readonly monitor?: Monitor | undefined
+  /** Hedged reads: off when undefined. */
+  readonly hedge?: HedgeOptions | undefined
 }
+
+/** How reads hedge (see `firstAvailableHedged`). */
+export interface HedgeOptions {
+  /** A fixed delay before the next slave's attempt starts beside the first; `undefined`: the slave's p95 latency. */
+  readonly delayMillis?: number | undefined
+  /** At most this share of reads may start an extra attempt (0 to 1). */
+  readonly maxShare: number
+}
+
+// how many hedges may go at once after a quiet spell, on top of the share
+const hedgeBurst = 10
 
 const spanName = (operation: Operation) =>
   operation.collection === undefined
@@ -178,6 +191,8 @@ export const make = (options: RouterOptions): Router => {
         ? run(node, deadline)
         : Effect.zipRight(ensureConnected(node, deadline), run(node, deadline))
       return Effect.onExit(work, (exit) => {
+        // a hedge that lost, or a read given up by its caller: neither an error nor news of the node
+        if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.void
         const millis = performance.now() - started
         const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
         recorders.get(node)!.operation(millis, Exit.isFailure(exit))
@@ -227,17 +242,35 @@ export const make = (options: RouterOptions): Router => {
     })
   }
 
+  const hedge = options.hedge
+  let hedgeTokens = hedgeBurst
+  const hedgeAfter = (slave: Node): number | undefined => {
+    if (hedge?.delayMillis !== undefined) return hedge.delayMillis
+    const p95 = health.latencyP95(slave.connectionId)
+    return p95 === undefined ? undefined : Math.max(1, p95)
+  }
+  const mayHedge = () => {
+    if (hedgeTokens < 1) return false
+    hedgeTokens -= 1
+    return true
+  }
+  const hedged = (span: Tracer.Span) => (slave: Node) =>
+    Effect.map(Clock.currentTimeNanos, (at) => {
+      recorders.get(slave)!.hedge()
+      span.event("hedge", at, Object.fromEntries(attributes.get(slave)!))
+    })
+
   const firstAvailableOf = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     order: ReadonlyArray<number>,
     run: Run<A, E>,
     readDeadline: Deadline
-  ) =>
-    firstAvailable({
+  ) => {
+    const race = {
       order: order.map((id) => slaves[id]!),
       attempt: (slave: Node) => onNode(span, slave, readDeadline, run),
       isUnavailable,
-      onAllUnavailable: (attempts) => {
+      onAllUnavailable: (attempts: ReadonlyArray<NodeUnavailable>) => {
         const tried = new Set(order)
         const down = slaves.filter((slave) => !tried.has(slave.connectionId) && health.isDown(slave.connectionId))
         return new AllSlavesUnavailable({
@@ -245,7 +278,12 @@ export const make = (options: RouterOptions): Router => {
         })
       },
       onUnavailable: passedOver(span)
-    })
+    }
+    if (hedge === undefined || order.length < 2) return firstAvailable(race)
+    // every read that could hedge earns its share of a hedge
+    hedgeTokens = Math.min(hedgeBurst, hedgeTokens + hedge.maxShare)
+    return firstAvailableHedged({ ...race, hedgeAfter, mayHedge, onHedge: hedged(span) })
+  }
 
   const fromSlaves = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
