@@ -38,15 +38,12 @@ describe("hedged reads over fake slaves (property tests)", () => {
         const exit = yield* settle(fake.router.read(operation, fake.run))
         // slave i starts at i * delay, unless an earlier one answered by then
         let answerAt = Number.POSITIVE_INFINITY
-        let winner = -1
         for (let i = 0; i < latencies.length && i * delay < answerAt; i++) {
-          const at = i * delay + latencies[i]!
-          if (at < answerAt) {
-            answerAt = at
-            winner = i
-          }
+          answerAt = Math.min(answerAt, i * delay + latencies[i]!)
         }
-        expect(exit).toEqual(Exit.succeed(winner))
+        // (two answers at the same instant: either may win)
+        const winners = latencies.map((_, i) => i).filter((i) => i * delay + latencies[i]! === answerAt)
+        expect(Exit.isSuccess(exit) && winners.includes(exit.value)).toBe(true)
         const touched = yield* Ref.get(fake.touched)
         // a slave is started only while nothing has answered, and never twice
         expect(new Set(touched).size).toBe(touched.length)
