@@ -109,6 +109,12 @@ export const make = (input: string | Options): Effect.Effect<Master, ConfigError
     })
     const node = new Node("master", masterConnectionId, address, parsed.redacted, client)
     node.connected = true
+    // closing the layer's scope closes the client (above): operations after it fail as closed
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        node.closed = true
+      })
+    )
     return { node, writeConcern, operationTimeoutMillis }
   })
 

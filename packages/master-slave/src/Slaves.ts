@@ -120,7 +120,11 @@ export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slav
           catch: (cause) => new ConfigError({ setting: `slaves[${i}]`, reason: (cause as Error).message })
         }),
         // the node's client of the moment: it may have been replaced since
-        (node) => Effect.promise(() => node.client.close())
+        (node) =>
+          Effect.suspend(() => {
+            node.closed = true
+            return Effect.promise(() => node.client.close())
+          })
       )
     })
     return {

@@ -33,6 +33,27 @@ layer(TestCluster.layer, { excludeTestServices: true })("building the layers", (
       expect(yield* configError(Slaves.layer({ uris: [slave0], attemptTimeout: 0 }))).toMatch(
         /slaves.attemptTimeout: must be a positive/
       )
+      // a timer cannot wait longer than 24.8 days: a longer timeout would fire at once
+      expect(yield* configError(Slaves.layer({ uris: [slave0], attemptTimeout: "30 days" }))).toMatch(
+        /slaves.attemptTimeout: must be at most 24 days/
+      )
+      expect(yield* configError(Master.layer({ uri: cluster.masterUri, connectTimeout: "30 days" }))).toMatch(
+        /master.connectTimeout: must be at most 24 days/
+      )
+      expect(yield* configError(Master.layer({ uri: cluster.masterUri, operationTimeout: -5 }))).toMatch(
+        /master.operationTimeout: expected a duration/
+      )
+      const withOptions = (options: MasterSlaveConnection.Options) =>
+        configError(
+          MasterSlaveConnection.layer(options).pipe(
+            Layer.provide(Layer.merge(Master.layer(cluster.masterUri), Slaves.layer([slave0])))
+          )
+        )
+      expect(yield* withOptions({ readTimeout: "30 days" })).toMatch(/options.readTimeout: must be at most 24 days/)
+      expect(yield* withOptions({ maxStaleness: 0 })).toMatch(/options.maxStaleness: must be a positive/)
+      expect(yield* withOptions({ causalWait: "-1 seconds" as never })).toMatch(/options.causalWait/)
+      expect(yield* withOptions({ hedge: { maxShare: 2 } })).toMatch(/options.hedge.maxShare/)
+      expect(yield* withOptions({ heartbeat: { collection: "a$b" } })).toMatch(/options.heartbeat.collection/)
       expect(yield* configError(Slaves.layer({ uris: [slave0], retries: 3 } as never))).toMatch(
         /slaves.retries: unknown option/
       )

@@ -1,4 +1,3 @@
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
@@ -25,7 +24,7 @@ import * as Health from "./health.js"
 import * as Heartbeat from "./heartbeat.js"
 import * as Monitor from "./monitor.js"
 import { ensureConnected } from "./node.js"
-import { DurationInput, decodeOptions, positiveMillis } from "./options.js"
+import { DurationInput, decodeOptions, nonNegativeMillis, positiveMillis } from "./options.js"
 import * as Router from "./router.js"
 
 export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/MasterSlaveConnection")
@@ -109,16 +108,6 @@ const hedgeSettings = (
         ? undefined
         : yield* positiveMillis("options.hedge.delay", settings.delay)
     return { delayMillis, maxShare: settings.maxShare ?? 0.1 }
-  })
-
-const nonNegativeMillis = (setting: string, input: Duration.DurationInput) =>
-  Effect.suspend(() => {
-    const millis = Duration.toMillis(Duration.decode(input))
-    return Number.isFinite(millis) && millis >= 0 && !(typeof input === "number" && !(input >= 0))
-      ? Effect.succeed(millis)
-      : Effect.fail(
-          new ConfigError({ setting, reason: `must be a finite duration of zero or more, got ${String(input)}` })
-        )
   })
 
 const hostsOf = (node: Node) => node.address.split(",").sort().join(",")

@@ -145,7 +145,8 @@ const serverCode = (error: MongoServerError): number | undefined =>
 const common = (node: NodeRef, error: unknown): ConnectionError | NodeUnavailable | undefined => {
   if (error instanceof MongoNotConnectedError || error instanceof MongoClientClosedError) {
     // closed by disconnect, or a slave client replaced because it had stopped talking
-    return (node as { readonly closed?: boolean }).closed === false
+    const replaced = node as { readonly closed?: boolean; readonly makeClient?: unknown }
+    return replaced.closed === false && replaced.makeClient !== undefined
       ? new NodeUnavailable({
           node,
           reason: "its client was replaced after it stopped answering: the call was given up",

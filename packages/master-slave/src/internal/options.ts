@@ -24,7 +24,12 @@ export const decodeOptions = <A, I>(
   input: unknown
 ): Either.Either<A, ConfigError> =>
   Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
-    const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+    // of a union's alternatives, the one that got furthest says best what is wrong
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+    const issue = issues.reduce<(typeof issues)[number] | undefined>(
+      (best, next) => (best === undefined || next.path.length > best.path.length ? next : best),
+      undefined
+    )
     const path = issue?.path ?? []
     return new ConfigError({
       setting: [setting, ...path.map(String)].join("."),
@@ -35,9 +40,21 @@ export const decodeOptions = <A, I>(
 // Node's timers hold at most 2^31 - 1 ms (24.8 days): a longer one fires at once.
 const maxTimerMillis = 2_147_483_647
 
+// Effect decodes a negative or NaN duration as zero: refuse it rather than guess
+const isNegative = (input: unknown): boolean =>
+  (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && input.trim().startsWith("-"))
+
+/** A finite duration of zero or more, no longer than a timer can wait, as milliseconds. */
+export const nonNegativeMillis = (setting: string, input: Duration.DurationInput): Either.Either<number, ConfigError> =>
+  positiveMillis(setting, input, { allowZero: true })
+
 /** A positive, finite duration no longer than a timer can wait, as milliseconds. */
-export const positiveMillis = (setting: string, input: Duration.DurationInput): Either.Either<number, ConfigError> => {
-  const decoded = typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input)
+export const positiveMillis = (
+  setting: string,
+  input: Duration.DurationInput,
+  options: { readonly allowZero?: boolean } = {}
+): Either.Either<number, ConfigError> => {
+  const decoded = isNegative(input) ? Option.none() : Duration.decodeUnknown(input)
   if (Option.isNone(decoded)) {
     return Either.left(
       new ConfigError({
@@ -47,10 +64,9 @@ export const positiveMillis = (setting: string, input: Duration.DurationInput): 
     )
   }
   const millis = Duration.toMillis(decoded.value)
-  if (!(millis > 0 && Number.isFinite(millis))) {
-    return Either.left(
-      new ConfigError({ setting, reason: `must be a positive, finite duration, got ${Duration.format(decoded.value)}` })
-    )
+  if (!((millis > 0 || (options.allowZero === true && millis === 0)) && Number.isFinite(millis))) {
+    const wanted = options.allowZero === true ? "a finite duration of zero or more" : "a positive, finite duration"
+    return Either.left(new ConfigError({ setting, reason: `must be ${wanted}, got ${Duration.format(decoded.value)}` }))
   }
   if (millis > maxTimerMillis) {
     return Either.left(
@@ -68,9 +84,7 @@ export const positiveMillis = (setting: string, input: Duration.DurationInput): 
  * no bound), as milliseconds; an `InvalidOption` for anything else.
  */
 export const stalenessMillis = (option: string, input: unknown): number | InvalidOption => {
-  // a negative or NaN number would decode as zero: refuse it rather than guess
-  const decoded =
-    typeof input === "number" && !(input >= 0) ? Option.none() : Duration.decodeUnknown(input as Duration.DurationInput)
+  const decoded = isNegative(input) ? Option.none() : Duration.decodeUnknown(input as Duration.DurationInput)
   if (Option.isNone(decoded)) {
     return new InvalidOption({
       option,

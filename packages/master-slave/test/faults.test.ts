@@ -1,0 +1,226 @@
+/**
+ * Faults on the real cluster, through the testkit's fault proxy: hanging
+ * slaves and masters, dead slaves, stuck clients. Every operation stays
+ * within its budget, known-down slaves cost nothing, hedged reads cut the
+ * wait for a hanging slave, and a slave that comes back serves again.
+ */
+import { expect, layer } from "@effect/vitest"
+import { Cluster, FaultProxy } from "@mongo-master-slave/testkit"
+import { Context, Effect, Exit, Layer, Option, Schedule } from "effect"
+import { OperationTimeout } from "../src/Errors.js"
+import * as Master from "../src/Master.js"
+import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
+import * as ReadStrategy from "../src/ReadStrategy.js"
+import * as Slaves from "../src/Slaves.js"
+import { connect, recordCommands, seeded, settled, TestCluster } from "./support.js"
+
+const items = Array.from({ length: 20 }, (_, i) => ({ _id: i, n: i }))
+
+const untilStatus = (
+  connection: MasterSlaveConnection.MasterSlaveConnection,
+  test: (statuses: ReadonlyArray<{ readonly down: boolean; readonly slow: boolean }>) => boolean
+) =>
+  Effect.repeat(Effect.delay(connection.slaveStatus, "20 millis"), { until: test }).pipe(Effect.timeout("20 seconds"))
+
+const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const started = performance.now()
+    const exit = yield* Effect.exit(effect)
+    return { exit, millis: performance.now() - started }
+  })
+
+layer(TestCluster.layer, { excludeTestServices: true })("faults on the real cluster", (it) => {
+  it.scoped(
+    "with every slave known to be down, reads fail at once without trying one, or go straight to the master",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        const { collection: seededCollection } = yield* seeded(yield* connect(), "all_down", items)
+        const strict = yield* connect({ attemptTimeout: "2 seconds" })
+        const lenient = yield* connect({ attemptTimeout: "2 seconds", options: { fallbackToMaster: true } })
+        const on = (c: MasterSlaveConnection.MasterSlaveConnection) =>
+          c.database(seededCollection.databaseName).pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        const [strictItems, lenientItems] = [yield* on(strict), yield* on(lenient)]
+        yield* Effect.addFinalizer(() => Effect.orDie(Effect.all([cluster.startSlave(0), cluster.startSlave(1)])))
+        yield* cluster.stopSlave(0)
+        yield* cluster.stopSlave(1)
+        yield* untilStatus(strict, (statuses) => statuses.every((s) => s.down))
+        yield* untilStatus(lenient, (statuses) => statuses.every((s) => s.down))
+        const sent = yield* recordCommands(strict)
+        for (let i = 0; i < 20; i++) {
+          const { exit, millis } = yield* elapsed(strictItems.findOne({ _id: i }))
+          if (
+            !(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "AllSlavesUnavailable")
+          ) {
+            throw new Error(`expected AllSlavesUnavailable, got ${String(exit)}`)
+          }
+          expect(exit.cause.error.attempts.map((a) => a._tag === "NodeUnavailable" && a.kind)).toEqual(["down", "down"])
+          // nothing was tried: far below one attempt timeout (2 s)
+          expect(millis).toBeLessThan(250)
+          const answered = yield* elapsed(lenientItems.findOne({ _id: i }))
+          expect(answered.exit).toEqual(Exit.succeed(Option.some(items[i])))
+          expect(answered.millis).toBeLessThan(1_000)
+        }
+        expect(sent.named("find")).toEqual([])
+      })
+  )
+
+  it.scoped(
+    "hedged reads: a slave that hangs costs a read the hedge delay, not the attempt timeout, and the abandoned call's connection is closed",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        const { collection: seededCollection } = yield* seeded(yield* connect(), "hedged", items)
+        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const connection = yield* connect({
+          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          attemptTimeout: "3 seconds",
+          // checks far apart: the reads, not a probe, are what meet the hanging slave
+          healthCheckInterval: "1 minute",
+          options: { readStrategy: ReadStrategy.ordered, hedge: { delay: "50 millis" } }
+        })
+        yield* settled(connection)
+        const collection = yield* connection
+          .database(seededCollection.databaseName)
+          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        expect(yield* collection.findOne({ _id: 1 })).toEqual(Option.some(items[1]))
+        yield* proxy.setMode(FaultProxy.Mode.Blackhole())
+        const before = yield* proxy.connections
+        const reads = yield* Effect.forEach(
+          items.slice(0, 8),
+          (item) => elapsed(collection.findOne({ _id: item._id })),
+          { concurrency: 8 }
+        )
+        for (const [i, read] of reads.entries()) {
+          expect(read.exit).toEqual(Exit.succeed(Option.some(items[i])))
+          // the hedge delay and a read on the other slave, not the 3 s attempt timeout
+          expect(read.millis).toBeLessThan(1_500)
+        }
+        // each abandoned call aborted: its connection to the hanging slave is closed, not left waiting
+        const after = yield* Effect.repeat(Effect.delay(proxy.connections, "20 millis"), {
+          until: (open) => open <= before
+        }).pipe(Effect.timeout("2 seconds"))
+        expect(after).toBeLessThanOrEqual(before)
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
+      })
+  )
+
+  it.scoped("a slave that hung and came back serves reads again within a few probe intervals, time after time", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const { collection: seededCollection } = yield* seeded(yield* connect(), "comeback", items)
+      const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+      const connection = yield* connect({
+        slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+        attemptTimeout: "500 millis",
+        healthCheckInterval: "200 millis",
+        options: { readStrategy: ReadStrategy.ordered }
+      })
+      yield* settled(connection)
+      const collection = yield* connection
+        .database(seededCollection.databaseName)
+        .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+      const servedBy = (sent: { named: (n: string) => ReadonlyArray<{ node: string }> }) =>
+        sent.named("find").map((s) => s.node)
+      const backAfter: Array<number> = []
+      for (let round = 0; round < 5; round++) {
+        yield* proxy.setMode(FaultProxy.Mode.Blackhole())
+        // reads keep being answered, by slave 1, while slave 0 hangs
+        for (let i = 0; i < 10; i++) {
+          expect(yield* collection.findOne({ _id: i })).toEqual(Option.some(items[i]))
+          yield* Effect.sleep("150 millis")
+        }
+        yield* untilStatus(connection, (statuses) => statuses[0]!.down)
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
+        const released = performance.now()
+        // back: the ordered strategy sends reads to slave 0 again
+        yield* Effect.gen(function* () {
+          const sent = yield* recordCommands(connection)
+          yield* collection.findOne({ _id: 0 })
+          return servedBy(sent)
+        }).pipe(
+          Effect.scoped,
+          Effect.repeat({ until: (nodes) => nodes.at(-1) === "slave-0", schedule: Schedule.spaced("20 millis") }),
+          Effect.timeout("10 seconds")
+        )
+        backAfter.push(performance.now() - released)
+      }
+      console.log(`slave 0 served again ${backAfter.map((m) => `${Math.round(m)} ms`).join(", ")} after each release`)
+      // a few probe intervals (200 ms), not the driver's own reconnection whenever it comes
+      for (const millis of backAfter) expect(millis).toBeLessThan(3_000)
+    })
+  )
+
+  it.scoped(
+    "a master that hangs: every operation fails with OperationTimeout within its budget, and works again once it answers",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.masterUri))
+        const context = yield* Layer.build(
+          MasterSlaveConnection.layer({ readTimeout: "2 seconds" }).pipe(
+            Layer.provide(Master.layer({ uri: proxy.uri, operationTimeout: "500 millis" })),
+            Layer.provide(Slaves.layer({ uris: cluster.slaveUris, attemptTimeout: "1 second" }))
+          )
+        )
+        const connection = Context.get(context, MasterSlaveConnection.MasterSlaveConnection)
+        const database = yield* connection.database(TestCluster.uniqueDatabaseName("master_hangs"))
+        const collection = yield* database.collection("items")
+        yield* collection.insertOne({ _id: 1 })
+        yield* proxy.setMode(FaultProxy.Mode.Blackhole())
+        const write = yield* elapsed(collection.insertOne({ _id: 2 }))
+        const command = yield* elapsed(database.command({ ping: 1 }))
+        const inRequest = yield* elapsed(MasterSlaveConnection.inRequest(collection.findOne({ _id: 1 })))
+        const outcomes: ReadonlyArray<
+          readonly [string, { readonly exit: Exit.Exit<unknown, { readonly _tag: string }>; readonly millis: number }]
+        > = [
+          ["write", write],
+          ["command", command],
+          ["read in a request", inRequest]
+        ]
+        for (const [what, outcome] of outcomes) {
+          if (!(Exit.isFailure(outcome.exit) && outcome.exit.cause._tag === "Fail")) {
+            throw new Error(`${what}: expected a failure, got ${String(outcome.exit)}`)
+          }
+          const error = outcome.exit.cause.error
+          expect(error._tag).toBe("OperationTimeout")
+          if (!(error instanceof OperationTimeout)) continue
+          expect(error.budget).toBe("operationTimeout")
+          expect(error.message).toMatch(/ran out of its operationTimeout of 500 ms/)
+          if (what === "write") expect(error.message).toMatch(/may or may not have been applied/)
+          // the budget, and a margin for timers on a busy machine: not the driver's 30 s
+          expect(outcome.millis).toBeGreaterThanOrEqual(450)
+          expect(outcome.millis).toBeLessThan(1_500)
+        }
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
+        yield* Effect.retry(collection.insertOne({ _id: 3 }), { times: 20 })
+        expect(yield* MasterSlaveConnection.inRequest(collection.countDocuments())).toBeGreaterThanOrEqual(2)
+      })
+  )
+
+  it.scoped("a read whose slaves all hang runs out of its readTimeout, not of every slave's attempt timeout", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const { collection: seededCollection } = yield* seeded(yield* connect(), "read_budget", items)
+      const proxies = yield* Effect.all(cluster.slaveUris.map((uri) => FaultProxy.make(FaultProxy.targetOf(uri))))
+      const connection = yield* connect({
+        slaveUris: proxies.map((proxy) => proxy.uri),
+        attemptTimeout: "1 second",
+        healthCheckInterval: "1 minute",
+        options: { readTimeout: "600 millis" }
+      })
+      yield* settled(connection)
+      const collection = yield* connection
+        .database(seededCollection.databaseName)
+        .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+      yield* Effect.forEach(proxies, (proxy) => proxy.setMode(FaultProxy.Mode.Blackhole()))
+      const { exit, millis } = yield* elapsed(collection.findOne({ _id: 1 }))
+      if (!(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "OperationTimeout")) {
+        throw new Error(`expected OperationTimeout, got ${String(exit)}`)
+      }
+      expect(exit.cause.error.budget).toBe("readTimeout")
+      expect(millis).toBeLessThan(1_500)
+      yield* Effect.forEach(proxies, (proxy) => proxy.setMode(FaultProxy.Mode.Pass()))
+    })
+  )
+})
