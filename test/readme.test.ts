@@ -67,7 +67,7 @@ const problemOf = (command: string): string | undefined => {
   const words = command.split(/\s+/)
   if (command === "npm test") return undefined
   if (words[0] === "npm" && words[1] === "install") {
-    for (const spec of words.slice(2)) {
+    for (const spec of words.slice(2).filter((word) => !word.startsWith("-"))) {
       const at = spec.lastIndexOf("@")
       const [name, range] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined]
       const known = workspaceVersions.get(name)

@@ -3,7 +3,7 @@ import { MasterSlaveConnection } from "@mongo-master-slave/core"
 import { Effect } from "effect"
 
 // MSC_MASTER_URI, MSC_SLAVE_URIS (comma-separated), and optionally MSC_ATTEMPT_TIMEOUT,
-// MSC_CONNECT_TIMEOUT, MSC_READ_STRATEGY, MSC_TZ_AWARE and MSC_FALLBACK_TO_MASTER.
+// MSC_CONNECT_TIMEOUT, MSC_READ_STRATEGY, MSC_TZ_AWARE, MSC_FALLBACK_TO_MASTER and MSC_MAX_STALENESS.
 const MongoLive = MasterSlaveConnection.layerConfig()
 
 const program = Effect.gen(function* () {

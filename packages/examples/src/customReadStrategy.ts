@@ -2,7 +2,7 @@ import { Master, MasterSlaveConnection, ReadStrategy, Slaves } from "@mongo-mast
 import { Effect, Layer } from "effect"
 
 // Prefer the slaves in our own zone (their host names say which), in random
-// order; the others are fallbacks. Slaves known to be down always go last.
+// order; the others are fallbacks. Slaves known to be down are skipped whatever the order.
 export const sameZoneFirst = (zone: string): ReadStrategy.ReadStrategy =>
   ReadStrategy.make(`same-zone-first(${zone})`, (slaves) =>
     Effect.map(ReadStrategy.random.order(slaves), (order) => {

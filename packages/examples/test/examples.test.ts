@@ -6,6 +6,7 @@ import { Master, MasterSlaveConnection, Metrics, Slaves } from "@mongo-master-sl
 import { Cluster } from "@mongo-master-slave/testkit"
 import * as TestCluster from "@mongo-master-slave/testkit/vitest"
 import { Effect, Layer, Metric, Option } from "effect"
+import * as Consistency from "../src/consistency.js"
 import * as CustomReadStrategy from "../src/customReadStrategy.js"
 import * as Layers from "../src/layers.js"
 import * as RequestScope from "../src/requestScope.js"
@@ -131,6 +132,35 @@ layer(TestCluster.layer, { excludeTestServices: true })("the examples run on the
       expect([(yield* operations("slave-0")) - before[0]!, (yield* operations("slave-1")) - before[1]!]).toEqual([
         0, 10
       ])
+    })
+  )
+
+  it.effect("consistency: a causal scope reads its own write, served by a slave", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const live = Consistency.MongoLive(cluster.masterUri, cluster.slaveUris)
+      // the collection exists on every slave (FerretDB 1.x sees one created later only after a refresh)
+      yield* Effect.provide(
+        Effect.flatMap(MasterSlaveConnection.database("shop"), (shop) =>
+          Effect.flatMap(shop.collection("carts"), (carts) =>
+            carts.updateOne({ _id: "bob" }, { $set: { items: [] } }, { upsert: true })
+          )
+        ),
+        live
+      )
+      yield* cluster.waitForReplication()
+      const causalReads = (outcome: string) =>
+        Effect.map(Metric.snapshot, (pairs) =>
+          pairs
+            .filter(
+              (p) => p.metricKey.name === Metrics.names.causalReads && p.metricKey.tags.some((t) => t.value === outcome)
+            )
+            .reduce((sum, p) => sum + ((p.metricState as { count?: number }).count ?? 0), 0)
+        )
+      const before = (yield* causalReads("slave")) + (yield* causalReads("waited"))
+      const cart = yield* Effect.provide(Consistency.program, live)
+      expect((Option.getOrThrow(cart) as { items: Array<string> }).items).toEqual(["milk"])
+      expect((yield* causalReads("slave")) + (yield* causalReads("waited")) - before).toBe(1)
     })
   )
 

@@ -49,7 +49,10 @@ export interface Health {
    * acknowledged before that moment is on the slave.
    */
   readonly seen: ReadonlyArray<number>
-  /** How far behind each slave was when last probed, in milliseconds; `Infinity` while unknown. */
+  /**
+   * How far behind each slave was when last probed, in milliseconds (0 before
+   * its first probe); `Infinity` when it showed no heartbeat.
+   */
   readonly lag: ReadonlyArray<number>
   /**
    * A probe found the heartbeat sent at `seenAt` on the slave (`-Infinity`:
@@ -86,7 +89,9 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   const latency: Array<number | undefined> = slaves.map(() => undefined)
   const samples: Array<Samples> = slaves.map(() => ({ values: new Float64Array(window), count: 0, p95: undefined }))
   const seen: Array<number> = slaves.map(() => Number.NEGATIVE_INFINITY)
-  const lag: Array<number> = slaves.map(() => Number.POSITIVE_INFINITY)
+  // until its first probe, a slave is presumed to keep up: a causal read right
+  // after start-up may wait for that probe, rather than go to the master at once
+  const lag: Array<number> = slaves.map(() => 0)
   const listeners: Array<(id: number) => void> = []
   const stalenessMillis = (id: number, at: number) => Math.max(0, at - seen[id]!)
   const build = (at: number) =>
