@@ -32,7 +32,10 @@ export interface Options {
    * Default 2 seconds.
    */
   readonly attemptTimeout?: Duration.DurationInput
-  /** How often a slave is checked (the driver's heartbeat, and probes of a slave marked down). Default 1 second. */
+  /**
+   * How often the library probes each slave (its answer, its latency, the
+   * heartbeat it shows); a slave in trouble is probed at once. Default 1 second.
+   */
   readonly healthCheckInterval?: Duration.DurationInput
   /** More options for every slave's `MongoClient`. */
   readonly clientOptions?: MongoClientOptions
@@ -107,7 +110,10 @@ export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slav
           serverSelectionTimeoutMS: attemptTimeout,
           connectTimeoutMS: attemptTimeout,
           socketTimeoutMS: attemptTimeout,
-          heartbeatFrequencyMS: healthCheckInterval,
+          // the library's prober checks every slave each healthCheckInterval: the
+          // driver's own monitor (a hello and a round-trip check per beat, a few
+          // milliseconds of CPU a second per client at 1 s) keeps its default pace
+          heartbeatFrequencyMS: Math.max(healthCheckInterval, 10_000),
           ...(options.clientOptions as MongoClientOptions | undefined)
         })
       return Effect.acquireRelease(

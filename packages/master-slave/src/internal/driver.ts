@@ -18,6 +18,7 @@ import {
   type UnavailableKind,
   WriteError
 } from "../Errors.js"
+import { abandoned, CallSignal } from "./abort.js"
 
 // Server codes that mean "this node cannot serve now" rather than "this request is wrong"
 // (the driver's retryable-read codes).
@@ -282,10 +283,10 @@ const call = <A, E>(
   onAbandon?: (() => void) | undefined
 ): Effect.Effect<A, E | NodeUnavailable | OperationTimeout> =>
   Effect.async<A, E | NodeUnavailable | OperationTimeout>((resume) => {
-    const controller = new AbortController()
+    const signal = new CallSignal()
     let settled = false
     const abandon = () => {
-      controller.abort()
+      signal.abort(abandoned())
       onAbandon?.()
     }
     const timer = setTimeout(
@@ -299,7 +300,7 @@ const call = <A, E>(
     )
     let promise: Promise<A>
     try {
-      promise = f(controller.signal)
+      promise = f(signal.asSignal)
     } catch (error) {
       // a driver method that throws rather than rejects (bad arguments)
       settled = true

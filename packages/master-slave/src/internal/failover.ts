@@ -11,9 +11,8 @@ import * as Fiber from "effect/Fiber"
  * failed attempts in the order they were tried.
  *
  * `Effect.firstSuccessOf` moves on after any failure, so each attempt keeps
- * only unavailability in its error channel and carries every other outcome
- * (its value, or a fatal error) in its success channel, as an `Exit`; after
- * the race the fatal error is raised again.
+ * only unavailability in its error channel; any other failure ends the race
+ * as a success would, and is raised again after it.
  */
 export const firstAvailable = <N, A, E, U extends E, E2>(options: {
   readonly order: ReadonlyArray<N>
@@ -24,24 +23,32 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
 }): Effect.Effect<A, Exclude<E, U> | E2> =>
   Effect.suspend(() => {
-    if (options.order.length === 0) return Effect.fail(options.onAllUnavailable([]))
+    const { order, isUnavailable, onUnavailable } = options
+    if (order.length === 0) return Effect.fail(options.onAllUnavailable([]))
     // the attempts that found their node unavailable, in order (one array per read)
     const failed: Array<U> = []
-    const tries = options.order.map((node) =>
-      Effect.matchEffect(options.attempt(node), {
-        onSuccess: (value) => Effect.succeed(Exit.succeed(value)),
-        onFailure: (error) => {
-          if (!options.isUnavailable(error)) return Effect.succeed(Exit.fail(error as Exclude<E, U>))
-          failed.push(error)
-          const fail = Effect.fail(error)
-          return options.onUnavailable === undefined ? fail : Effect.zipRight(options.onUnavailable(node, error), fail)
+    // A fatal error ends the race as a success would, and is raised again
+    // after it: it is kept here, and the attempt "succeeds" with a marker.
+    let fatal: { readonly error: Exclude<E, U> } | undefined
+    const tries = new Array<Effect.Effect<A, U>>(order.length)
+    for (let i = 0; i < order.length; i++) {
+      const node = order[i]!
+      tries[i] = Effect.catchAll(options.attempt(node), (error): Effect.Effect<A, U> => {
+        if (!isUnavailable(error)) {
+          fatal = { error: error as Exclude<E, U> }
+          return Effect.succeed(undefined as A)
         }
+        failed.push(error)
+        return onUnavailable === undefined
+          ? Effect.fail(error)
+          : Effect.zipRight(onUnavailable(node, error), Effect.fail(error))
       })
-    )
-    return Effect.firstSuccessOf(tries).pipe(
-      Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),
-      Effect.flatten
-    )
+    }
+    return Effect.matchEffect(Effect.firstSuccessOf(tries), {
+      onFailure: () => Effect.fail(options.onAllUnavailable(failed)),
+      onSuccess: (value): Effect.Effect<A, Exclude<E, U>> =>
+        fatal === undefined ? Effect.succeed(value) : Effect.fail(fatal.error)
+    })
   })
 
 /**

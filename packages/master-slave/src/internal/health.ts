@@ -74,6 +74,8 @@ interface Samples {
   readonly values: Float64Array
   count: number
   p95: number | undefined
+  /** `count` when `p95` was computed. */
+  p95At: number
 }
 
 const p95Of = (samples: Samples): number => {
@@ -87,7 +89,12 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   const slow = slaves.map(() => false)
   const troubles: Array<{ reason: string; since: number } | undefined> = slaves.map(() => undefined)
   const latency: Array<number | undefined> = slaves.map(() => undefined)
-  const samples: Array<Samples> = slaves.map(() => ({ values: new Float64Array(window), count: 0, p95: undefined }))
+  const samples: Array<Samples> = slaves.map(() => ({
+    values: new Float64Array(window),
+    count: 0,
+    p95: undefined,
+    p95At: 0
+  }))
   const seen: Array<number> = slaves.map(() => Number.NEGATIVE_INFINITY)
   // until its first probe, a slave is presumed to keep up: a causal read right
   // after start-up may wait for that probe, rather than go to the master at once
@@ -135,7 +142,6 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     const own = samples[id]!
     own.values[own.count % window] = millis
     own.count++
-    if (own.count >= minimumSamples && own.count % recomputeEvery === 0) own.p95 = p95Of(own)
   }
   const unsafeTrouble = (id: number, trouble: Trouble, reason: string) => {
     // either may be a restart, after which the heartbeat it showed may no longer be there
@@ -176,7 +182,16 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     onTrouble: (listener) => {
       listeners.push(listener)
     },
-    latencyP95: (id) => samples[id]?.p95,
+    // computed when asked (only hedging asks), at most every few samples
+    latencyP95: (id) => {
+      const own = samples[id]
+      if (own === undefined || own.count < minimumSamples) return undefined
+      if (own.p95 === undefined || own.count - own.p95At >= recomputeEvery) {
+        own.p95 = p95Of(own)
+        own.p95At = own.count
+      }
+      return own.p95
+    },
     seen,
     lag,
     unsafeObserved,

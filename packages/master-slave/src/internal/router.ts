@@ -1,10 +1,10 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import { AllSlavesUnavailable, ConnectionError, NodeUnavailable, type OperationTimeout, StaleSlave } from "../Errors.js"
 import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
@@ -147,12 +147,41 @@ const spanOf = (operation: Operation) => {
   return options
 }
 
+// Effect's own tracer, the one a program has until it installs another: its
+// spans go nowhere, so an operation run under it makes none
+const defaultTracer = Effect.runSync(Effect.tracer)
+
+// what an operation records its node and events on when no tracer would see them
+const silentSpan: Tracer.Span = {
+  _tag: "Span",
+  name: "mongo-master-slave",
+  spanId: "",
+  traceId: "",
+  parent: Option.none(),
+  context: Context.empty(),
+  status: { _tag: "Started", startTime: 0n },
+  attributes: new Map(),
+  links: [],
+  sampled: false,
+  kind: "client",
+  end: () => {},
+  attribute: () => {},
+  event: () => {},
+  addLinks: () => {}
+}
+
 /**
  * Runs `body` in a client span for the operation, handing it the span so the
  * node that answered and the slaves passed over are recorded on it directly,
- * without an effect each.
+ * without an effect each. Under Effect's default tracer, whose spans nobody
+ * sees, no span is made.
  */
-const traced = <A, E, R>(operation: Operation, body: (span: Tracer.Span) => Effect.Effect<A, E, R>) => {
+const traced = <A, E, R>(
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  operation: Operation,
+  body: (span: Tracer.Span) => Effect.Effect<A, E, R>
+) => {
+  if (Context.unsafeGet(fiber.currentDefaultServices, Tracer.Tracer) === defaultTracer) return body(silentSpan)
   const [name, options] = spanOf(operation)
   return Effect.useSpan(name, options, body)
 }
@@ -190,15 +219,28 @@ export const make = (options: RouterOptions): Router => {
       const work = node.connected
         ? run(node, deadline)
         : Effect.zipRight(ensureConnected(node, deadline), run(node, deadline))
-      return Effect.onExit(work, (exit) => {
-        // a hedge that lost, or a read given up by its caller: neither an error nor news of the node
-        if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return Effect.void
-        const millis = performance.now() - started
-        const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
-        recorders.get(node)!.operation(millis, Exit.isFailure(exit))
-        if (node.role === "slave") {
-          if (Exit.isSuccess(exit)) health.unsafeSucceeded(node.connectionId, millis)
-          else if (failure?._tag === "NodeUnavailable") {
+      // Bookkeeping when the attempt ends — not when it is interrupted: a hedge
+      // that lost, or a read given up by its caller, is neither an error nor
+      // news of the node (an interrupted fiber skips these continuations).
+      return Effect.matchCauseEffect(work, {
+        onSuccess: (value) => {
+          const millis = performance.now() - started
+          recorders.get(node)!.operation(millis, false)
+          if (node.role === "slave") {
+            health.unsafeSucceeded(node.connectionId, millis)
+            const seen = health.seen[node.connectionId]!
+            if (seen !== Number.NEGATIVE_INFINITY)
+              span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
+          }
+          for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
+          return Effect.succeed(value)
+        },
+        onFailure: (cause) => {
+          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+          const millis = performance.now() - started
+          const failure = Option.getOrUndefined(Cause.failureOption(cause))
+          recorders.get(node)!.operation(millis, true)
+          if (node.role === "slave" && failure?._tag === "NodeUnavailable") {
             // refused, or said it cannot serve: down, skipped until the prober sees it
             // back; no answer in time, or a broken connection: slow, tried last, probed now
             const kind = (failure as NodeUnavailable).kind
@@ -208,17 +250,9 @@ export const make = (options: RouterOptions): Router => {
               (failure as NodeUnavailable).reason
             )
           }
+          if (failure !== undefined) noteFailure(node, failure)
+          return Effect.failCause(cause)
         }
-        if (failure !== undefined) noteFailure(node, failure)
-        else {
-          for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
-          if (node.role === "slave") {
-            const seen = health.seen[node.connectionId]!
-            if (seen !== Number.NEGATIVE_INFINITY)
-              span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
-          }
-        }
-        return Effect.void
       })
     })
 
@@ -285,16 +319,19 @@ export const make = (options: RouterOptions): Router => {
     return firstAvailableHedged({ ...race, hedgeAfter, mayHedge, onHedge: hedged(span) })
   }
 
+  // with one slave there is no order to choose: the strategy is not asked
+  const onlySlave: ReadonlyArray<number> = [0]
   const fromSlaves = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     run: Run<A, E>,
     readDeadline: Deadline
-  ) =>
-    Effect.gen(function* () {
-      const statuses = health.unsafeStatuses()
-      const order = attemptOrder(statuses, yield* strategy.order(statuses))
-      return yield* firstAvailableOf(span, order, run, readDeadline)
-    })
+  ) => {
+    const statuses = health.unsafeStatuses()
+    if (slaves.length === 1) return firstAvailableOf(span, attemptOrder(statuses, onlySlave), run, readDeadline)
+    return Effect.flatMap(strategy.order(statuses), (proposed) =>
+      firstAvailableOf(span, attemptOrder(statuses, proposed), run, readDeadline)
+    )
+  }
 
   const onMasterNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
@@ -409,23 +446,21 @@ export const make = (options: RouterOptions): Router => {
     run: Run<A, E>,
     readOptions?: ReadOptions
   ) =>
-    traced(operation, (span) =>
-      Effect.flatMap(
-        FiberRef.get(currentConsistency),
-        (state): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
-          if (closed) return closedError(master)
-          // the read's budget starts now, for all its attempts, waits and fallback
-          const readDeadline = deadlineIn(readTimeoutMillis, "readTimeout")
-          if (state.request) return onMasterNode(span, run, readDeadline)
-          const maxStaleness = readOptions?.maxStalenessMillis ?? state.maxStalenessMillis ?? connectionMaxStaleness
-          const causalPosition = state.session?.position ?? Number.NEGATIVE_INFINITY
-          if (maxStaleness === undefined && causalPosition === Number.NEGATIVE_INFINITY) {
-            return routed(span, run, readDeadline)
-          }
-          return freshRead(span, run, readDeadline, causalPosition, maxStaleness)
+    Effect.withFiberRuntime<A, E | NodeError | AllSlavesUnavailable>((fiber) => {
+      const state = fiber.getFiberRef(currentConsistency)
+      return traced(fiber, operation, (span): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
+        if (closed) return closedError(master)
+        // the read's budget starts now, for all its attempts, waits and fallback
+        const readDeadline = deadlineIn(readTimeoutMillis, "readTimeout")
+        if (state.request) return onMasterNode(span, run, readDeadline)
+        const maxStaleness = readOptions?.maxStalenessMillis ?? state.maxStalenessMillis ?? connectionMaxStaleness
+        const causalPosition = state.session?.position ?? Number.NEGATIVE_INFINITY
+        if (maxStaleness === undefined && causalPosition === Number.NEGATIVE_INFINITY) {
+          return routed(span, run, readDeadline)
         }
-      )
-    ) as Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
+        return freshRead(span, run, readDeadline, causalPosition, maxStaleness)
+      })
+    }) as Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
 
   // A write (or command) in a causal scope moves the scope's position on to
   // the moment it completed — acknowledged, failed or interrupted alike, since
@@ -443,15 +478,15 @@ export const make = (options: RouterOptions): Router => {
     slaves,
     isClosed: () => closed,
     onMaster: (operation, run) =>
-      traced(operation, (span) =>
-        Effect.flatMap(FiberRef.get(currentConsistency), (state) =>
-          state.session === undefined
-            ? onMasterNode(span, run)
-            : Effect.ensuring(onMasterNode(span, run), advance(state.session))
+      Effect.withFiberRuntime((fiber) => {
+        const session = fiber.getFiberRef(currentConsistency).session
+        return traced(fiber, operation, (span) =>
+          session === undefined ? onMasterNode(span, run) : Effect.ensuring(onMasterNode(span, run), advance(session))
         )
-      ),
+      }),
     read,
-    onNode: (node, operation, run) => traced(operation, (span) => onNode(span, node, undefined, run)),
+    onNode: (node, operation, run) =>
+      Effect.withFiberRuntime((fiber) => traced(fiber, operation, (span) => onNode(span, node, undefined, run))),
     close: Effect.suspend(() => {
       if (closed) return Effect.void
       closed = true

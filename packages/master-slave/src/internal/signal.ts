@@ -12,35 +12,47 @@ export interface Signal {
   readonly wait: (millis: number) => Effect.Effect<void>
 }
 
+/**
+ * The wait is one timer and one suspension: background loops wake up many
+ * times a second (every probe and heartbeat interval), and a wait built from
+ * `Effect.timeout` (two fibers raced) costs several times the work it waits for.
+ */
 export const make = (): Signal => {
   let pending = false
-  let waiter: ((effect: Effect.Effect<void>) => void) | undefined
-  const await_ = Effect.async<void>((resume) => {
-    waiter = resume
-    return Effect.sync(() => {
-      if (waiter === resume) waiter = undefined
-    })
-  })
+  let waiter: (() => void) | undefined
   return {
     notify: () => {
       if (waiter === undefined) {
         pending = true
         return
       }
-      const resume = waiter
-      waiter = undefined
-      resume(Effect.void)
+      waiter()
     },
     clear: () => {
       pending = false
     },
     wait: (millis) =>
-      Effect.suspend(() => {
+      Effect.async<void>((resume) => {
         if (pending) {
           pending = false
-          return Effect.void
+          resume(Effect.void)
+          return
         }
-        return Effect.asVoid(Effect.timeoutOption(await_, millis))
+        let done = false
+        const wake = () => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          if (waiter === wake) waiter = undefined
+          resume(Effect.void)
+        }
+        const timer = setTimeout(wake, millis)
+        waiter = wake
+        return Effect.sync(() => {
+          done = true
+          clearTimeout(timer)
+          if (waiter === wake) waiter = undefined
+        })
       })
   }
 }
