@@ -1,0 +1,367 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Checks from "../../src/chaos/checks.js"
+import * as Config from "../../src/chaos/config.js"
+import type { FaultRecord, OpKind, OpRecord, Phases } from "../../src/chaos/records.js"
+import type { Probe } from "../../src/chaos/timeline.js"
+
+const config = Config.make({ slaves: 2, finalPhase: true, durationSeconds: 60 })
+const oracle = config.oracle
+
+/** A node answering the oracle every 75 ms over [from, to), showing a marker `lag` ms old. */
+const answering = (node: number, from: number, to: number, lag = 0): Array<Probe> => {
+  const probes: Array<Probe> = []
+  for (let t = from; t < to; t += 75) probes.push({ node, start: t, end: t + 2, ok: true, marker: t - lag })
+  return probes
+}
+
+/** A node failing every probe over [from, to). */
+const silent = (node: number, from: number, to: number): Array<Probe> => {
+  const probes: Array<Probe> = []
+  for (let t = from; t < to; t += 75) probes.push({ node, start: t, end: t + 250, ok: false })
+  return probes
+}
+
+const fault = (
+  kind: FaultRecord["kind"],
+  target: number,
+  from: number,
+  to: number | undefined,
+  extra: Partial<FaultRecord> = {}
+): FaultRecord => ({
+  id: 1,
+  kind,
+  target,
+  at: from,
+  duration: (to ?? from) - from,
+  amount: 0,
+  phase: "main",
+  injectedAt: from,
+  injectedDone: from + 1,
+  liftedAt: to,
+  liftedDone: to === undefined ? undefined : to + 1,
+  ...extra
+})
+
+const op = (kind: OpKind, start: number, end: number, extra: Partial<OpRecord> = {}): OpRecord => ({
+  kind,
+  fiber: "t0",
+  start,
+  end,
+  ok: false,
+  error: { tag: "AllSlavesUnavailable", message: "no slave answered" },
+  ...extra
+})
+
+const everyoneUp = [...answering(-1, 0, 20_000), ...answering(0, 0, 20_000), ...answering(1, 0, 20_000)]
+
+const find = (checks: ReadonlyArray<Checks.Check>, id: string) => checks.find((c) => c.id === id)!
+
+const judge = (ops: ReadonlyArray<OpRecord>, probes: ReadonlyArray<Probe>, faults: ReadonlyArray<FaultRecord>) =>
+  Checks.availabilityChecks(ops, Checks.availability(probes, faults, oracle, 2, 20_000), config, 0)
+
+describe("availability checks", () => {
+  it("counts a read that failed while a slave was alive and unfaulted", () => {
+    const checks = judge([op("findOne", 1_000, 1_100)], everyoneUp, [])
+    expect(find(checks, "reads-failed-slave-alive").count).toBe(1)
+    expect(find(checks, "reads-failed-slave-alive").fails).toBe(true)
+  })
+
+  it("does not count a read that failed while every slave was down or faulted", () => {
+    const probes = [...answering(-1, 0, 20_000), ...silent(0, 0, 20_000), ...answering(1, 0, 20_000)]
+    const checks = judge([op("findOne", 1_000, 1_100)], probes, [fault("slave-blackhole", 1, 500, 3_000)])
+    expect(find(checks, "reads-failed-slave-alive").count).toBe(0)
+  })
+
+  it("gives a slave a grace period after its fault is lifted, and says so in the raw count", () => {
+    const probes = [...answering(-1, 0, 20_000), ...silent(0, 0, 20_000), ...answering(1, 0, 20_000)]
+    const faults = [fault("slave-blackhole", 1, 500, 3_000)]
+    const inGrace = judge([op("findOne", 3_200, 3_300)], probes, faults)
+    expect(find(inGrace, "reads-failed-slave-alive").count).toBe(0)
+    expect(find(inGrace, "reads-failed-slave-alive").detail).toContain("raw: 1 ")
+    const after = judge([op("findOne", 3_000 + oracle.graceMillis + 100, 4_500)], probes, faults)
+    expect(find(after, "reads-failed-slave-alive").count).toBe(1)
+  })
+
+  it("needs a slave alive for the whole read, not only at its start", () => {
+    const probes = [...answering(-1, 0, 20_000), ...answering(0, 0, 1_050), ...silent(0, 1_050, 20_000)]
+    expect(find(judge([op("count", 1_000, 3_000)], probes, []), "reads-failed-slave-alive").count).toBe(0)
+  })
+
+  it("counts bounded reads only when a fresh slave and the master were up", () => {
+    const staleSlaves = [
+      ...answering(-1, 0, 20_000),
+      ...answering(0, 0, 20_000, 5_000),
+      ...answering(1, 0, 20_000, 5_000)
+    ]
+    expect(find(judge([op("findOne.bounded", 5_000, 5_100)], staleSlaves, []), "bounded-reads-failed").count).toBe(0)
+    expect(find(judge([op("findOne.bounded", 5_000, 5_100)], everyoneUp, []), "bounded-reads-failed").count).toBe(1)
+    // the master blackholed within maxStaleness before the read: no heartbeat could prove a slave fresh
+    const masterDown = [fault("master-blackhole", -1, 3_000, 4_000)]
+    expect(
+      find(judge([op("findOne.bounded", 5_000, 5_100)], everyoneUp, masterDown), "bounded-reads-failed").count
+    ).toBe(0)
+  })
+
+  it("judges a cursor's later batch by its own node", () => {
+    const faults = [fault("slave-blackhole", 0, 500, 8_000)]
+    const onFaulted = op("stream.getMore", 1_000, 3_000, { node: 0, error: { tag: "NodeUnavailable", message: "x" } })
+    const onHealthy = op("stream.getMore", 1_000, 1_010, { node: 1, error: { tag: "NodeUnavailable", message: "x" } })
+    const checks = judge([onFaulted, onHealthy], everyoneUp, faults)
+    expect(find(checks, "cursor-batches-failed").count).toBe(1)
+    expect(find(checks, "cursor-batches-failed").examples[0]).toContain("slave 1")
+  })
+
+  it("counts writes and master reads that failed while the master was up", () => {
+    const write = op("insert", 1_000, 1_010, { error: { tag: "NodeUnavailable", message: "x" } })
+    const read = op("request.read", 1_000, 1_010, { error: { tag: "NodeUnavailable", message: "x" } })
+    expect(find(judge([write], everyoneUp, []), "writes-failed").count).toBe(1)
+    expect(find(judge([read], everyoneUp, []), "master-reads-failed").count).toBe(1)
+    const reset = [fault("master-reset", -1, 900, 1_200)]
+    expect(find(judge([write], everyoneUp, reset), "writes-failed").count).toBe(0)
+    expect(find(judge([read], everyoneUp, reset), "master-reads-failed").count).toBe(0)
+  })
+
+  it("never counts an operation that succeeded", () => {
+    const checks = judge([op("findOne", 1_000, 1_100, { ok: true, error: undefined })], everyoneUp, [])
+    expect(checks.every((c) => c.count === 0)).toBe(true)
+  })
+})
+
+describe("consistency checks", () => {
+  const read = (kind: OpKind, seen: number | undefined, ackedAt = 900, start = 1_000) =>
+    op(kind, start, start + 10, {
+      ok: true,
+      error: undefined,
+      expect: { id: "q0-1", version: 2, ackedAt },
+      seenVersion: seen
+    })
+
+  it("counts a request or causal read that missed its own write", () => {
+    const checks = Checks.consistencyChecks(
+      [read("request.read", undefined), read("causal.read", 1), read("request.read", 2), read("causal.read", 3)],
+      config,
+      0
+    )
+    expect(find(checks, "read-your-writes").count).toBe(2)
+  })
+
+  it("counts a bounded read that missed a write older than maxStaleness, not a younger one", () => {
+    const maxStaleness = config.library.boundedReadMaxStalenessMillis
+    const old = read("findOne.bounded", undefined, 10_000 - maxStaleness - 1, 10_000)
+    const young = read("findOne.bounded", undefined, 10_000 - maxStaleness + 100, 10_000)
+    const checks = Checks.consistencyChecks([old, young], config, 0)
+    expect(find(checks, "bounded-staleness").count).toBe(1)
+  })
+
+  it("counts wrong answers", () => {
+    const wrong = op("findOne", 0, 1, { ok: true, error: undefined, wrong: "asked for a, got b" })
+    expect(find(Checks.consistencyChecks([wrong], config, 0), "wrong-answers").count).toBe(1)
+  })
+})
+
+describe("budget check", () => {
+  it("counts operations past their budget and the slack, slowest first", () => {
+    const { readTimeoutMillis, operationTimeoutMillis, slackMillis } = config.budgets
+    const ops = [
+      op("findOne", 0, readTimeoutMillis + slackMillis - 1),
+      op("findOne", 0, readTimeoutMillis + slackMillis + 1),
+      op("insert", 0, operationTimeoutMillis + 5_000),
+      op("insert", 0, readTimeoutMillis + 1_000)
+    ]
+    const check = Checks.budgetCheck(ops, config.budgets, 0, [{ at: 100, millis: 300 }])
+    expect(check.count).toBe(2)
+    expect(check.examples[0]).toContain("insert")
+    expect(check.examples[0]).toContain("stalled 300 ms")
+    expect(check.detail).toContain("+5000 ms")
+  })
+
+  it("holds a cursor's later batch to one attempt", () => {
+    expect(Checks.budgetOf("stream.getMore", config.budgets)).toBe(config.library.attemptTimeoutMillis)
+    expect(Checks.budgetOf("causal.write", config.budgets)).toBe(config.budgets.operationTimeoutMillis)
+    expect(Checks.budgetOf("findOne.fallback", config.budgets)).toBe(config.budgets.readTimeoutMillis)
+  })
+})
+
+describe("all-down check", () => {
+  const phases: Phases = {
+    start: 0,
+    mainEnd: 10_000,
+    final: { start: 10_000, allDown: 10_010, stopped: 15_000, liftAt: 20_000, end: 20_500 },
+    workloadEnd: 20_500
+  }
+
+  it("wants every read to fail with AllSlavesUnavailable while every slave is down", () => {
+    const ops = [
+      op("findOne.allDown", 11_000, 17_000),
+      op("findOne.allDown", 16_000, 16_010),
+      op("findOne.allDown", 12_000, 12_100, { ok: true, error: undefined }),
+      op("findOne.allDown", 12_000, 12_100, { error: { tag: "ServerError", message: "x" } }),
+      // ends after the slaves came back: not judged
+      op("findOne.allDown", 19_000, 21_000, { ok: true, error: undefined })
+    ]
+    const check = Checks.allDownCheck(ops, phases, 0)!
+    expect(check.count).toBe(2)
+    expect(check.detail).toContain("6000 ms with every slave blackholed")
+    expect(check.detail).toContain("10 ms with every slave stopped")
+  })
+
+  it("is absent without a final phase", () => {
+    expect(Checks.allDownCheck([], { ...phases, final: undefined }, 0)).toBeUndefined()
+  })
+})
+
+describe("stuck check", () => {
+  it("counts a slave kept down by the library for long while the oracle had it up", () => {
+    const available = Checks.availability(everyoneUp, [], oracle, 2, 20_000)
+    const samples = Array.from({ length: 60 }, (_, i) => ({ at: i * 250, down: [i >= 8 && i < 40, i === 3] }))
+    const check = Checks.stuckCheck(samples, available, oracle, 0)
+    expect(check.count).toBe(1)
+    expect(check.examples[0]).toContain("slave 0")
+  })
+})
+
+describe("oracle check", () => {
+  it("catches an oracle that saw a stopped slave answer, or never saw it come back", () => {
+    const stop = fault("slave-stop", 0, 1_000, 5_000)
+    const truthful = [...answering(0, 0, 1_000), ...silent(0, 1_000, 5_000), ...answering(0, 5_500, 20_000)]
+    expect(Checks.oracleCheck(truthful, [stop], oracle, 2_000, 20_000, 0).count).toBe(0)
+    const liar = answering(0, 0, 20_000)
+    expect(Checks.oracleCheck(liar, [stop], oracle, 2_000, 20_000, 0).count).toBe(1)
+    const blind = [...answering(0, 0, 1_000), ...silent(0, 1_000, 20_000)]
+    expect(Checks.oracleCheck(blind, [stop], oracle, 2_000, 20_000, 0).count).toBe(1)
+  })
+})
+
+describe("data checks", () => {
+  const ledger: Checks.Ledger = {
+    inserts: new Map([
+      ["a", true],
+      ["b", true],
+      ["c", false]
+    ]),
+    versions: new Map([
+      ["a", { acked: 3, attempted: 4 }],
+      ["b", { acked: 0, attempted: 0 }],
+      ["c", { acked: -1, attempted: 0 }]
+    ]),
+    counters: new Map([
+      ["own-w0", { acked: 10, attempted: 11, shared: false }],
+      ["shared", { acked: 20, attempted: 20, shared: true }]
+    ])
+  }
+
+  it("finds nothing wrong in data that holds every acknowledged write", () => {
+    const report = Checks.compareData(ledger, {
+      versions: new Map([
+        ["a", 4],
+        ["b", 0]
+      ]),
+      counters: new Map([
+        ["own-w0", 11],
+        ["shared", 20]
+      ])
+    })
+    expect(report).toEqual({ missing: [], behind: [], countersBelow: [], sharedLost: 0, sharedAcked: 20, phantoms: [] })
+  })
+
+  it("finds lost inserts, updates and increments, and phantoms", () => {
+    const report = Checks.compareData(ledger, {
+      versions: new Map([
+        ["a", 2],
+        ["z", 0]
+      ]),
+      counters: new Map([
+        ["own-w0", 9],
+        ["shared", 15],
+        ["other", 1]
+      ])
+    })
+    expect(report.missing).toEqual(["b"])
+    expect(report.behind).toHaveLength(1)
+    expect(report.countersBelow).toHaveLength(1)
+    expect(report.sharedLost).toBe(5)
+    expect(report.phantoms).toHaveLength(2)
+  })
+
+  it("counts the shared counter against the library unless the stand-in was shown to lose increments", () => {
+    const lossy = Checks.compareData(ledger, {
+      versions: new Map([
+        ["a", 3],
+        ["b", 0]
+      ]),
+      counters: new Map([
+        ["own-w0", 10],
+        ["shared", 19]
+      ])
+    })
+    const standIn = find(Checks.dataChecks(lossy, [lossy], true), "shared-counter")
+    expect(standIn.count).toBe(2)
+    expect(standIn.fails).toBe(false)
+    expect(standIn.subject).toBe("stand-in")
+    expect(find(Checks.dataChecks(lossy, [lossy], false), "shared-counter").fails).toBe(true)
+    // own counters stay strict either way
+    const own = Checks.compareData(ledger, {
+      versions: new Map([
+        ["a", 3],
+        ["b", 0]
+      ]),
+      counters: new Map([["own-w0", 9]])
+    })
+    expect(find(Checks.dataChecks(own, [], true), "writes-lost-master").fails).toBe(true)
+  })
+
+  it("counts a slave that could not be read as a loss", () => {
+    const clean = Checks.compareData(ledger, {
+      versions: new Map([
+        ["a", 3],
+        ["b", 0]
+      ]),
+      counters: new Map([
+        ["own-w0", 10],
+        ["shared", 20]
+      ])
+    })
+    const checks = Checks.dataChecks(clean, [clean, { unreadable: "no answer" }], false)
+    expect(find(checks, "writes-lost-slaves").count).toBe(1)
+    expect(find(checks, "writes-lost-master").count).toBe(0)
+  })
+})
+
+describe("leak checks", () => {
+  const none: Checks.Leftovers = {
+    resources: {},
+    sockets: [],
+    proxyConnections: 0,
+    resourcesAfterCluster: {},
+    processes: [],
+    children: [],
+    tempDir: undefined
+  }
+
+  it("passes with nothing left", () => {
+    expect(Checks.leakChecks(none).every((c) => c.count === 0)).toBe(true)
+  })
+
+  it("counts what was left", () => {
+    const checks = Checks.leakChecks({
+      ...none,
+      resources: { TCPSocketWrap: 2 },
+      sockets: [{ localPort: 40000, remotePort: 27017, state: "01", inode: 1 }],
+      processes: [123],
+      tempDir: "/tmp/x"
+    })
+    expect(find(checks, "leaks-connection").count).toBe(2)
+    expect(find(checks, "leaks-cluster").count).toBe(2)
+  })
+})
+
+describe("defect check", () => {
+  it("counts defects of operations and of the process", () => {
+    const check = Checks.defectCheck(
+      [op("findOne", 0, 1, { error: undefined, defect: "die: boom" })],
+      { unhandledRejections: ["x"], uncaughtExceptions: [], loggedErrors: ["y"] },
+      0
+    )
+    expect(check.count).toBe(3)
+  })
+})
