@@ -459,8 +459,9 @@ export const stuckCheck = (
 
 /**
  * The oracle against the injector: a stopped slave must fail every probe
- * while stopped, and answer again within `within` of its start. If not, the
- * oracle cannot be trusted and neither can the checks that lean on it.
+ * while stopped, and answer again within `within` of its start (unless it is
+ * stopped again before). If not, the oracle cannot be trusted and neither can
+ * the checks that lean on it.
  *
  * @since 0.2.0
  */
@@ -484,7 +485,11 @@ export const oracleCheck = (
         `slave ${fault.target} answered the oracle at +${seconds(liars[0]!.end - origin)} while stopped (fault #${fault.id})`
       )
     }
-    if (fault.liftedDone !== undefined && fault.liftedDone + within < end) {
+    // judged only if the slave was left alone long enough to come back
+    const nextStop = faults
+      .filter((f) => f.target === fault.target && f.kind === "slave-stop" && f.injectedAt >= (fault.liftedDone ?? end))
+      .reduce((soonest, f) => Math.min(soonest, f.injectedAt), end)
+    if (fault.liftedDone !== undefined && fault.liftedDone + within < nextStop) {
       const back = node.some((p) => p.ok && p.start >= fault.liftedDone! && p.end <= fault.liftedDone! + within)
       if (!back) {
         violations.push(

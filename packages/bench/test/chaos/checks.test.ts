@@ -229,6 +229,9 @@ describe("oracle check", () => {
     expect(Checks.oracleCheck(liar, [stop], oracle, 2_000, 20_000, 0).count).toBe(1)
     const blind = [...answering(0, 0, 1_000), ...silent(0, 1_000, 20_000)]
     expect(Checks.oracleCheck(blind, [stop], oracle, 2_000, 20_000, 0).count).toBe(1)
+    // stopped again at once: it had no time to come back
+    const again = fault("slave-stop", 0, 5_002, 20_000, { id: 2 })
+    expect(Checks.oracleCheck(blind, [stop, again], oracle, 2_000, 20_000, 0).count).toBe(0)
   })
 })
 
