@@ -8,6 +8,7 @@
  */
 import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
+import { type Check, check } from "./checks.js"
 
 /**
  * Active resources by type, e.g. `{ TCPSocketWrap: 3, Timeout: 1 }`.
@@ -181,3 +182,64 @@ export const settle = <A>(measure: () => A, settled: (a: A) => boolean, timeout 
     }
     return value
   })
+
+/**
+ * What a run left behind once its scopes had closed.
+ *
+ * @since 0.2.0
+ */
+export interface Leftovers {
+  /** After the connections' scope closed: resources beyond those held before it opened. */
+  readonly resources: Resources
+  /** Sockets of this process still open to the cluster's nodes or proxies (`undefined`: cannot tell here). */
+  readonly sockets: ReadonlyArray<TcpEntry> | undefined
+  /** Connections the proxies still carried. */
+  readonly proxyConnections: number
+  /** After the cluster's scope closed: resources beyond those held before the run. */
+  readonly resourcesAfterCluster: Resources
+  /** The cluster's processes still alive. */
+  readonly processes: ReadonlyArray<number>
+  /** Children of this process still there. */
+  readonly children: ReadonlyArray<{ readonly pid: number; readonly command: string }>
+  /** The cluster's temporary directory, if it is still there. */
+  readonly tempDir: string | undefined
+}
+
+/**
+ * The leak checks: handles and sockets once the connections are closed,
+ * processes once the cluster is.
+ *
+ * @since 0.2.0
+ */
+export const leakChecks = (left: Leftovers): ReadonlyArray<Check> => {
+  const handles = Object.keys(left.resources).length === 0 ? [] : [`still active: ${describeResources(left.resources)}`]
+  const sockets = (left.sockets ?? []).map(
+    (s) => `socket ${s.localPort} → ${s.remotePort} (state ${s.state}) still open`
+  )
+  const proxies = left.proxyConnections > 0 ? [`the proxies still carry ${left.proxyConnections} connections`] : []
+  const afterCluster =
+    Object.keys(left.resourcesAfterCluster).length === 0
+      ? []
+      : [`still active after the cluster closed: ${describeResources(left.resourcesAfterCluster)}`]
+  return [
+    check({
+      id: "leaks-connection",
+      title: "leaked handles/sockets after the connections closed",
+      violations: [...handles, ...sockets, ...proxies],
+      detail:
+        left.sockets === undefined
+          ? "process.getActiveResourcesInfo() against its value before; sockets not checked (no /proc)"
+          : "process.getActiveResourcesInfo() against its value before; this process's sockets to the nodes and proxies (/proc)"
+    }),
+    check({
+      id: "leaks-cluster",
+      title: "leaked processes/handles after the cluster closed",
+      violations: [
+        ...left.processes.map((pid) => `cluster process ${pid} still alive`),
+        ...left.children.map((c) => `child process ${c.pid} (${c.command}) still there`),
+        ...(left.tempDir === undefined ? [] : [`temporary directory ${left.tempDir} still there`]),
+        ...afterCluster
+      ]
+    })
+  ]
+}

@@ -4,7 +4,7 @@
  *
  * @since 0.2.0
  */
-import type { Ledger as Snapshot } from "./checks.js"
+import type { Ledger as Snapshot } from "./dataChecks.js"
 import type { Prng } from "./prng.js"
 
 interface Versions {

@@ -14,8 +14,8 @@ import * as Option from "effect/Option"
 import * as ScheduleEffect from "effect/Schedule"
 import type { Progress } from "../cluster.js"
 import { type BenchError, during } from "../errors.js"
-import type { Ledger as LedgerSnapshot, Leftovers, NodeData } from "./checks.js"
 import type { ChaosConfig } from "./config.js"
+import type { Ledger as LedgerSnapshot, NodeData } from "./dataChecks.js"
 import * as Injector from "./injector.js"
 import * as Leaks from "./leaks.js"
 import { Ledger } from "./ledger.js"
@@ -59,7 +59,7 @@ export interface Recorded {
 export interface Finished {
   readonly recorded: Recorded
   readonly quirks: Quirks.Findings
-  readonly left: Leftovers
+  readonly left: Leaks.Leftovers
 }
 
 const sleepUntil = (at: number) => Effect.suspend(() => Effect.sleep(Math.max(0, at - performance.now())))

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { MongoClient } from "mongodb"
 import { describe as describeError } from "../errors.js"
-import type { NodeData } from "./checks.js"
+import type { NodeData } from "./dataChecks.js"
 import { dataNamespace } from "./topology.js"
 
 /**

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { describeResources, excess, parseTcp } from "../../src/chaos/leaks.js"
+import type { Check } from "../../src/chaos/checks.js"
+import { describeResources, excess, type Leftovers, leakChecks, parseTcp } from "../../src/chaos/leaks.js"
+
+const find = (checks: ReadonlyArray<Check>, id: string) => checks.find((c) => c.id === id)!
 
 describe("leaks", () => {
   it("counts what is active beyond a baseline", () => {
@@ -19,5 +22,33 @@ describe("leaks", () => {
       { localPort: 40000, remotePort: 0, state: "0A", inode: 1111 },
       { localPort: 54321, remotePort: 27017, state: "01", inode: 2222 }
     ])
+  })
+})
+
+describe("leak checks", () => {
+  const none: Leftovers = {
+    resources: {},
+    sockets: [],
+    proxyConnections: 0,
+    resourcesAfterCluster: {},
+    processes: [],
+    children: [],
+    tempDir: undefined
+  }
+
+  it("passes with nothing left", () => {
+    expect(leakChecks(none).every((c) => c.count === 0)).toBe(true)
+  })
+
+  it("counts what was left", () => {
+    const checks = leakChecks({
+      ...none,
+      resources: { TCPSocketWrap: 2 },
+      sockets: [{ localPort: 40000, remotePort: 27017, state: "01", inode: 1 }],
+      processes: [123],
+      tempDir: "/tmp/x"
+    })
+    expect(find(checks, "leaks-connection").count).toBe(2)
+    expect(find(checks, "leaks-cluster").count).toBe(2)
   })
 })
