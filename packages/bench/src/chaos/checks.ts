@@ -171,6 +171,51 @@ export const budgetOf = (kind: OpKind, budgets: Budgets): number => {
 }
 
 /**
+ * Whether a read failed because every slave it tried ran out of the attempt
+ * timeout: slow answers rather than dead slaves.
+ *
+ * @since 0.2.0
+ */
+export const everyAttemptTimedOut = (op: OpRecord): boolean => {
+  if (op.error?.tag !== "AllSlavesUnavailable") return false
+  const tried = op.error.message.match(/ is unavailable: /g)?.length ?? 0
+  const timedOut = op.error.message.match(/no answer within the attempt timeout/g)?.length ?? 0
+  return tried > 0 && timedOut === tried
+}
+
+const byKind = (ops: ReadonlyArray<OpRecord>): string => {
+  const counts = new Map<string, number>()
+  for (const op of ops) counts.set(op.kind, (counts.get(op.kind) ?? 0) + 1)
+  return counts.size === 0 ? "none" : [...counts].map(([kind, n]) => `${kind} ${n}`).join(", ")
+}
+
+/**
+ * The library's view of its slaves (`slaveStatus`) at the last sample
+ * before `at`, for a line a person reads: `slave 0 down, slave 1 up 0.3 s
+ * behind, ...`.
+ *
+ * @since 0.2.0
+ */
+export const libraryView = (samples: ReadonlyArray<StatusSample>, at: number): string | undefined => {
+  let lo = 0
+  let hi = samples.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (samples[mid]!.at <= at) lo = mid + 1
+    else hi = mid
+  }
+  const sample = samples[lo - 1]
+  if (sample === undefined) return undefined
+  return sample.down
+    .map((down, i) => {
+      const staleness = sample.staleness?.[i]
+      const behind = staleness === undefined ? "staleness unknown" : `${(staleness / 1000).toFixed(1)} s behind at most`
+      return `slave ${i} ${down ? "down" : "up"}, ${behind}`
+    })
+    .join("; ")
+}
+
+/**
  * The checks of every operation against availability: failed reads and
  * writes while a node that could serve them was up.
  *
@@ -180,7 +225,8 @@ export const availabilityChecks = (
   ops: ReadonlyArray<OpRecord>,
   available: Availability,
   config: ChaosConfig,
-  origin: number
+  origin: number,
+  samples: ReadonlyArray<StatusSample> = []
 ): ReadonlyArray<Check> => {
   const failed = ops.filter((op) => !op.ok)
   const anySlave = (sets: ReadonlyArray<ReadonlyArray<Interval>>, op: OpRecord) =>
@@ -210,20 +256,26 @@ export const availabilityChecks = (
   const writeRaw = writes.filter((op) => contains(available.masterRaw, op.start))
 
   const grace = `${config.oracle.graceMillis} ms`
+  const slow = slaveReadViolations.filter(everyAttemptTimedOut).length
+  const withView = (op: OpRecord) => {
+    const view = libraryView(samples, op.start)
+    return view === undefined ? describe(op) : `${describe(op)} [the library's view then: ${view}]`
+  }
   return [
     check({
       id: "reads-failed-slave-alive",
       title: "reads failed while a slave was alive",
-      violations: slaveReadViolations.map(describe),
+      violations: slaveReadViolations.map(withView),
       detail:
         `${slaveReads.length} eventual reads failed; raw: ${slaveReadRaw.length} started while a slave answered ` +
         `the oracle and was under no fault (no grace); counted: some slave alive and unfaulted for the whole read, ` +
-        `${grace} grace after a fault`
+        `${grace} grace after a fault; of those counted, ${slow} ran out of the attempt timeout on every slave ` +
+        `tried (slow answers, not dead slaves); by kind: ${byKind(slaveReadViolations)}`
     }),
     check({
       id: "bounded-reads-failed",
       title: "bounded reads failed while a fresh slave was alive",
-      violations: boundedViolations.map(describe),
+      violations: boundedViolations.map(withView),
       detail:
         `${bounded.length} bounded reads (maxStaleness ${maxStaleness} ms) failed; counted: a slave alive and ` +
         `at most ${config.oracle.freshMillis} ms behind (oracle) for the whole read, and the master up since ` +

@@ -170,13 +170,15 @@ export const blocking: ReadonlySet<FaultKind> = new Set<FaultKind>([
 
 /**
  * The library's view of its slaves at one moment (`slaveStatus`): which it
- * had marked down.
+ * had marked down, and each one's staleness bound in milliseconds
+ * (`undefined` while unknown).
  *
  * @since 0.2.0
  */
 export interface StatusSample {
   readonly at: number
   readonly down: ReadonlyArray<boolean>
+  readonly staleness?: ReadonlyArray<number | undefined> | undefined
 }
 
 /**

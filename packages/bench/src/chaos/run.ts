@@ -171,7 +171,13 @@ const workloadPhase = (
       yield* Effect.forkScoped(
         Effect.repeat(
           Effect.flatMap(connection.slaveStatus, (statuses) =>
-            Effect.sync(() => samples.push({ at: performance.now(), down: statuses.map((s) => s.down) }))
+            Effect.sync(() =>
+              samples.push({
+                at: performance.now(),
+                down: statuses.map((s) => s.down),
+                staleness: statuses.map((s) => Option.getOrUndefined(s.stalenessMillis))
+              })
+            )
           ),
           ScheduleEffect.fixed(250)
         )

@@ -47,7 +47,7 @@ export const checksOf = (
   const allDown = Checks.allDownCheck(ops, phases, origin)
   return [
     ...data,
-    ...Checks.availabilityChecks(ops, available, config, origin),
+    ...Checks.availabilityChecks(ops, available, config, origin, recorded.samples),
     ...Checks.consistencyChecks(ops, config, origin),
     ...(allDown === undefined ? [] : [allDown]),
     Checks.budgetCheck(ops, config.budgets, origin, recorded.stalls),

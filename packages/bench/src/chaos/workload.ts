@@ -40,9 +40,14 @@ export const typedErrors: ReadonlySet<string> = new Set([
   "OperationTimeout"
 ])
 
-const firstLine = (text: string) => {
-  const line = text.split("\n")[0] ?? ""
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line
+// an error's message on one line (an AllSlavesUnavailable lists every attempt)
+const oneLine = (text: string) => {
+  const line = text
+    .split("\n")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .join(" | ")
+  return line.length > 600 ? `${line.slice(0, 600)}…` : line
 }
 
 /**
@@ -56,14 +61,14 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Pick<OpRecord, "ok
   if (Option.isSome(failure)) {
     const error = failure.value as { readonly _tag?: unknown; readonly message?: unknown }
     const tag = typeof error?._tag === "string" ? error._tag : undefined
-    const message = firstLine(typeof error?.message === "string" ? error.message : String(error))
+    const message = oneLine(typeof error?.message === "string" ? error.message : String(error))
     if (tag !== undefined && typedErrors.has(tag)) return { ok: false, error: { tag, message } }
     return { ok: false, defect: `untyped error${tag === undefined ? "" : ` ${tag}`}: ${message}` }
   }
   const defect = Cause.dieOption(exit.cause)
   if (Option.isSome(defect)) {
     const value = defect.value
-    return { ok: false, defect: `die: ${firstLine(value instanceof Error ? value.message : String(value))}` }
+    return { ok: false, defect: `die: ${oneLine(value instanceof Error ? value.message : String(value))}` }
   }
   return { ok: false, defect: "interrupted (it outlived the drain time)" }
 }

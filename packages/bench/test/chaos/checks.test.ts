@@ -121,6 +121,40 @@ describe("availability checks", () => {
     expect(find(judge([read], everyoneUp, reset), "master-reads-failed").count).toBe(0)
   })
 
+  it("tells slow answers from dead slaves, and shows the library's view", () => {
+    const slow = op("count", 1_000, 7_000, {
+      error: {
+        tag: "AllSlavesUnavailable",
+        message:
+          "no slave answered the read (2 tried): | - slave 0 (a) is unavailable: no answer within the attempt timeout (2000 ms) | - slave 1 (b) is unavailable: no answer within the attempt timeout (2000 ms)"
+      }
+    })
+    const refused = op("findOne", 1_000, 1_010, {
+      error: {
+        tag: "AllSlavesUnavailable",
+        message:
+          "no slave answered the read (2 tried): | - slave 0 (a) is unavailable: no answer within the attempt timeout (2000 ms) | - slave 1 (b) is unavailable: connect ECONNREFUSED"
+      }
+    })
+    expect(Checks.everyAttemptTimedOut(slow)).toBe(true)
+    expect(Checks.everyAttemptTimedOut(refused)).toBe(false)
+    const samples = [{ at: 900, down: [true, false], staleness: [undefined, 300] }]
+    const check = find(
+      Checks.availabilityChecks(
+        [slow, refused],
+        Checks.availability(everyoneUp, [], oracle, 2, 20_000),
+        config,
+        0,
+        samples
+      ),
+      "reads-failed-slave-alive"
+    )
+    expect(check.count).toBe(2)
+    expect(check.detail).toContain("1 ran out of the attempt timeout")
+    expect(check.detail).toContain("count 1, findOne 1")
+    expect(check.examples[0]).toContain("slave 0 down, staleness unknown; slave 1 up, 0.3 s behind at most")
+  })
+
   it("never counts an operation that succeeded", () => {
     const checks = judge([op("findOne", 1_000, 1_100, { ok: true, error: undefined })], everyoneUp, [])
     expect(checks.every((c) => c.count === 0)).toBe(true)

@@ -51,7 +51,7 @@ describe("outcomes", () => {
     expect(outcomeOf(Exit.succeed(1))).toEqual({ ok: true })
     expect(outcomeOf(Exit.fail({ _tag: "NodeUnavailable", message: "down\nmore" }))).toEqual({
       ok: false,
-      error: { tag: "NodeUnavailable", message: "down" }
+      error: { tag: "NodeUnavailable", message: "down | more" }
     })
     expect(outcomeOf(Exit.fail(new Error("raw"))).defect).toContain("untyped error")
     expect(outcomeOf(Exit.die(new Error("boom"))).defect).toBe("die: boom")
