@@ -16,7 +16,17 @@ import {
   type Stall,
   type StatusSample
 } from "./records.js"
-import { contains, covers, goodIntervals, type Interval, isFresh, merge, type Probe, subtract } from "./timeline.js"
+import {
+  contains,
+  covers,
+  goodIntervals,
+  type Interval,
+  intersect,
+  isFresh,
+  merge,
+  type Probe,
+  subtract
+} from "./timeline.js"
 
 /**
  * Who a check speaks about: the library (a failure is the library's), the
@@ -96,14 +106,24 @@ export const describeOp = (op: OpRecord, origin: number): string => {
  * @since 0.2.0
  */
 export interface Availability {
-  /** Alive by the oracle, under no fault that blocks it, and not within the grace period after one. */
+  /**
+   * Alive by the oracle's probes straight on the slave, reachable through its
+   * proxy by the oracle's own client, under no fault that blocks it, and not
+   * within the grace period after one.
+   */
   readonly slaves: ReadonlyArray<ReadonlyArray<Interval>>
-  /** The same without the grace period. */
+  /** Alive by the probes straight on it and under no fault, no grace: the most a count can claim. */
   readonly slavesRaw: ReadonlyArray<ReadonlyArray<Interval>>
   /** Available (with grace), and showing the oracle's clock marker at most `freshMillis` old. */
   readonly freshSlaves: ReadonlyArray<ReadonlyArray<Interval>>
   readonly master: ReadonlyArray<Interval>
   readonly masterRaw: ReadonlyArray<Interval>
+  /**
+   * Per node (`-1` the master first, then the slaves): alive straight on it
+   * and under no fault (with grace), yet the oracle's client could not get
+   * through its proxy — the proxy's fault (or the driver's), not the library's.
+   */
+  readonly pathBroken: ReadonlyArray<{ readonly node: number; readonly intervals: ReadonlyArray<Interval> }>
 }
 
 /**
@@ -136,20 +156,60 @@ export const availability = (
   slaves: number,
   end: number
 ): Availability => {
-  const of = (node: number) => probes.filter((p) => p.node === node)
-  const alive = (node: number) => goodIntervals(of(node), oracle.aliveWindowMillis)
+  const direct = (node: number) => probes.filter((p) => p.node === node && p.via === undefined)
+  const proxied = probes.filter((p) => p.via === "proxy")
+  // without probes through the proxies (older records), the path is taken as good
+  const path = (node: number) => {
+    const of = proxied.filter((p) => p.node === node)
+    return proxied.length === 0 ? [{ from: -Infinity, to: Infinity }] : goodIntervals(of, oracle.pathWindowMillis)
+  }
+  const alive = (node: number) => goodIntervals(direct(node), oracle.aliveWindowMillis)
   const holes = (node: number) => faultHoles(faults, node, oracle.graceMillis, end)
   const rawHoles = (node: number) => faultHoles(faults, node, 0, end)
+  const up = (node: number) => subtract(alive(node), holes(node))
+  const served = (node: number) => intersect(up(node), path(node))
   const ids = Array.from({ length: slaves }, (_, i) => i)
   return {
-    slaves: ids.map((i) => subtract(alive(i), holes(i))),
+    slaves: ids.map(served),
     slavesRaw: ids.map((i) => subtract(alive(i), rawHoles(i))),
     freshSlaves: ids.map((i) =>
-      subtract(goodIntervals(of(i), oracle.aliveWindowMillis, isFresh(oracle.freshMillis)), holes(i))
+      intersect(
+        subtract(goodIntervals(direct(i), oracle.aliveWindowMillis, isFresh(oracle.freshMillis)), holes(i)),
+        path(i)
+      )
     ),
-    master: subtract(alive(-1), holes(-1)),
-    masterRaw: subtract(alive(-1), rawHoles(-1))
+    master: served(-1),
+    masterRaw: subtract(alive(-1), rawHoles(-1)),
+    pathBroken: [-1, ...ids].map((node) => ({ node, intervals: subtract(up(node), path(node)) }))
   }
+}
+
+/**
+ * Times a node answered straight and was under no fault, yet the oracle's
+ * own client could not get through its proxy for `minMillis` or more: the
+ * proxy (or the driver) failed on its own. Such times are not held against
+ * the library; the run reports them as a harness failure.
+ *
+ * @since 0.2.0
+ */
+export const pathCheck = (available: Availability, minMillis: number, origin: number): Check => {
+  const violations: Array<string> = []
+  for (const { node, intervals } of available.pathBroken) {
+    for (const gap of intervals) {
+      if (gap.to - gap.from < minMillis) continue
+      violations.push(
+        `${node === -1 ? "the master" : `slave ${node}`} answered straight but not through its proxy from ` +
+          `+${seconds(gap.from - origin)} to +${seconds(gap.to - origin)} (${Math.round(gap.to - gap.from)} ms), under no fault`
+      )
+    }
+  }
+  return check({
+    id: "proxy-path",
+    title: "a proxy did not pass the oracle's probes while its node was up (harness)",
+    subject: "harness",
+    violations,
+    detail: `gaps of ${minMillis} ms or more; the library is not held to those times`
+  })
 }
 
 // -- operations ---------------------------------------------------------------

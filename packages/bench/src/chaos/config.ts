@@ -62,6 +62,12 @@ export interface OracleSettings {
   readonly probeTimeoutMillis: number
   /** A node is alive for this long after a probe it answered (unless a later probe fails). */
   readonly aliveWindowMillis: number
+  /** How often each node is probed through its proxy (the library's path). */
+  readonly pathProbeIntervalMillis: number
+  /** A probe through a proxy not answered within this has failed: one attempt's time, so a slow slave passes. */
+  readonly pathProbeTimeoutMillis: number
+  /** The path through a proxy is good for this long after a probe that got through. */
+  readonly pathWindowMillis: number
   /** How often the clock marker is written on the master. */
   readonly markerIntervalMillis: number
   /** A slave is fresh when the marker it shows is at most this old. */
@@ -227,6 +233,9 @@ export const make = (options: {
       probeIntervalMillis: 75,
       probeTimeoutMillis: 250,
       aliveWindowMillis: 200,
+      pathProbeIntervalMillis: 100,
+      pathProbeTimeoutMillis: library.attemptTimeoutMillis,
+      pathWindowMillis: 1_000,
       markerIntervalMillis: 100,
       freshMillis: 750,
       graceMillis: library.healthCheckIntervalMillis,

@@ -6,6 +6,11 @@
  * marker on the master that each slave's probe reads back: how far behind
  * each slave is, measured without the library.
  *
+ * A second set of raw clients goes through the proxies, the library's path:
+ * when the library cannot reach a node that answers directly, these tell
+ * whether a fresh driver client gets through the proxy (the library is at
+ * fault) or not (the proxy, or the driver itself, is).
+ *
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
@@ -35,7 +40,7 @@ const markerId = "clock"
  * @since 0.2.0
  */
 export interface Oracle {
-  /** Every probe so far, of every node. */
+  /** Every probe so far, of every node, straight and through the proxies. */
   readonly probes: ReadonlyArray<Probe>
   /** Marker writes the master acknowledged, and those that failed. */
   readonly markers: { readonly acked: number; readonly failed: number }
@@ -47,12 +52,12 @@ export interface Oracle {
  *
  * @since 0.2.0
  */
-export const clientFor = (uri: string, settings: OracleSettings): MongoClient =>
+export const clientFor = (uri: string, timeoutMillis: number): MongoClient =>
   new MongoClient(uri, {
     directConnection: true,
-    serverSelectionTimeoutMS: settings.probeTimeoutMillis,
-    connectTimeoutMS: 1_000,
-    socketTimeoutMS: 2_000,
+    serverSelectionTimeoutMS: timeoutMillis,
+    connectTimeoutMS: Math.max(1_000, timeoutMillis),
+    socketTimeoutMS: Math.max(2_000, timeoutMillis * 2),
     heartbeatFrequencyMS: 500,
     maxPoolSize: 4,
     retryReads: false,
@@ -74,9 +79,9 @@ class Reconnecting {
   private replacing = false
   constructor(
     private readonly uri: string,
-    private readonly settings: OracleSettings
+    private readonly timeoutMillis: number
   ) {
-    this.client = clientFor(uri, settings)
+    this.client = clientFor(uri, timeoutMillis)
   }
   marks(): Collection<Marker> {
     return this.client.db(markerNamespace.database).collection<Marker>(markerNamespace.collection)
@@ -85,7 +90,7 @@ class Reconnecting {
     if (this.replacing || !(error instanceof Error) || !closedForGood.has(error.name)) return
     this.replacing = true
     const old = this.client
-    this.client = clientFor(this.uri, this.settings)
+    this.client = clientFor(this.uri, this.timeoutMillis)
     void old.close(true).finally(() => {
       this.replacing = false
     })
@@ -96,45 +101,58 @@ class Reconnecting {
 }
 
 /**
- * Starts the oracle for as long as the scope lives: one prober per node
- * (`-1` the master) and the marker writer.
+ * Where the oracle reaches each node: straight, and through its proxy.
  *
  * @since 0.2.0
  */
-export const start = (
-  masterUri: string,
-  slaveUris: ReadonlyArray<string>,
-  settings: OracleSettings
-): Effect.Effect<Oracle, never, Scope.Scope> =>
+export interface Endpoints {
+  readonly direct: { readonly master: string; readonly slaves: ReadonlyArray<string> }
+  readonly proxied: { readonly master: string; readonly slaves: ReadonlyArray<string> }
+}
+
+/**
+ * Starts the oracle for as long as the scope lives: one prober per node
+ * (`-1` the master) straight on it, one through its proxy, and the marker
+ * writer.
+ *
+ * @since 0.2.0
+ */
+export const start = (endpoints: Endpoints, settings: OracleSettings): Effect.Effect<Oracle, never, Scope.Scope> =>
   Effect.gen(function* () {
     const probes: Array<Probe> = []
     const markers = { acked: 0, failed: 0 }
-    const nodes = [{ id: -1, uri: masterUri }, ...slaveUris.map((uri, id) => ({ id, uri }))]
-    const clients = yield* Effect.forEach(nodes, ({ id, uri }) =>
+    const nodesOf = (uris: Endpoints["direct"]) => [
+      { id: -1, uri: uris.master },
+      ...uris.slaves.map((uri, id) => ({ id, uri }))
+    ]
+    const open = (uri: string, timeoutMillis: number) =>
       Effect.acquireRelease(
-        Effect.sync(() => ({ id, client: new Reconnecting(uri, settings) })),
-        ({ client }) => Effect.promise(() => client.close())
+        Effect.sync(() => new Reconnecting(uri, timeoutMillis)),
+        (client) => Effect.promise(() => client.close())
       )
+    const direct = yield* Effect.forEach(nodesOf(endpoints.direct), ({ id, uri }) =>
+      Effect.map(open(uri, settings.probeTimeoutMillis), (client) => ({ id, client }))
     )
-    const writer = yield* Effect.acquireRelease(
-      Effect.sync(() => new Reconnecting(masterUri, settings)),
-      (client) => Effect.promise(() => client.close())
+    const proxied = yield* Effect.forEach(nodesOf(endpoints.proxied), ({ id, uri }) =>
+      Effect.map(open(uri, settings.pathProbeTimeoutMillis), (client) => ({ id, client }))
     )
+    const writer = yield* open(endpoints.direct.master, settings.probeTimeoutMillis)
 
-    const probe = (id: number, client: Reconnecting) =>
+    const probe = (id: number, client: Reconnecting, via: "direct" | "proxy") =>
       Effect.suspend(() => {
         const start = performance.now()
         return Effect.tryPromise(() => client.marks().findOne({ _id: markerId })).pipe(
-          Effect.timeout(settings.probeTimeoutMillis),
+          Effect.timeout(via === "direct" ? settings.probeTimeoutMillis : settings.pathProbeTimeoutMillis),
           Effect.either,
           Effect.flatMap((result) =>
             Effect.sync(() => {
               const end = performance.now()
+              const proxy = via === "proxy" ? { via } : {}
               if (result._tag === "Right") {
-                probes.push({ node: id, start, end, ok: true, marker: result.right?.t })
+                probes.push({ node: id, start, end, ok: true, marker: result.right?.t, ...proxy })
               } else {
                 client.failed(causeOf(result.left))
-                probes.push({ node: id, start, end, ok: false })
+                probes.push({ node: id, start, end, ok: false, ...proxy })
               }
             })
           )
@@ -164,8 +182,13 @@ export const start = (
     // the marker exists before the first probe reads it
     yield* write
     yield* Effect.forkScoped(Effect.repeat(write, Schedule.fixed(settings.markerIntervalMillis)))
-    for (const { id, client } of clients) {
-      yield* Effect.forkScoped(Effect.repeat(probe(id, client), Schedule.fixed(settings.probeIntervalMillis)))
+    for (const { id, client } of direct) {
+      yield* Effect.forkScoped(Effect.repeat(probe(id, client, "direct"), Schedule.fixed(settings.probeIntervalMillis)))
+    }
+    for (const { id, client } of proxied) {
+      yield* Effect.forkScoped(
+        Effect.repeat(probe(id, client, "proxy"), Schedule.fixed(settings.pathProbeIntervalMillis))
+      )
     }
     return { probes, markers }
   })

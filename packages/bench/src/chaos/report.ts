@@ -142,6 +142,8 @@ export interface ChaosReport {
   readonly oracle: {
     readonly probes: number
     readonly failedProbes: number
+    readonly proxyProbes: number
+    readonly failedProxyProbes: number
     readonly markers: { readonly acked: number; readonly failed: number }
   }
   readonly eventLoopDelay: LoopDelay
@@ -240,7 +242,9 @@ export const renderTerminal = (report: ChaosReport): string => {
   }
   out.push("")
   out.push(
-    `oracle: ${report.oracle.probes} probes (${report.oracle.failedProbes} failed), ${report.oracle.markers.acked} clock markers; ` +
+    `oracle: ${report.oracle.probes} probes straight on the nodes (${report.oracle.failedProbes} failed), ` +
+      `${report.oracle.proxyProbes} through the proxies (${report.oracle.failedProxyProbes} failed), ` +
+      `${report.oracle.markers.acked} clock markers; ` +
       `event loop: ${report.eventLoopDelay.stalls} stalls ≥ 100 ms (${ms(report.eventLoopDelay.total)} ms in all, ` +
       `longest ${ms(report.eventLoopDelay.max)} ms${report.eventLoopDelay.maxAt === undefined ? "" : ` at +${report.eventLoopDelay.maxAt} s`}); ` +
       `${report.logs.warnings} warnings logged; ${report.logs.fiberFailures} fibers ended with a typed failure (handled ` +

@@ -143,7 +143,13 @@ const workloadPhase = (
 ): Effect.Effect<Recorded, BenchError> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const oracle = yield* Oracle.start(cluster.masterUri, cluster.slaveUris, config.oracle)
+      const oracle = yield* Oracle.start(
+        {
+          direct: { master: cluster.masterUri, slaves: cluster.slaveUris },
+          proxied: { master: proxies.master.uri, slaves: proxies.slaves.map((p) => p.uri) }
+        },
+        config.oracle
+      )
       yield* Topology.prepareData(cluster.masterUri, Workload.counterIds(config))
       yield* Effect.mapError(cluster.waitForReplication(), during("wait for the slaves before the workload"))
       const connection = yield* Topology.connect(proxies, config, { fallbackToMaster: false })

@@ -32,6 +32,8 @@ export interface Probe {
    * same clock); the slave had every write the master acknowledged before it.
    */
   readonly marker?: number | undefined
+  /** `"proxy"` for a probe through the node's fault proxy; absent for one straight on the node. */
+  readonly via?: "proxy" | undefined
 }
 
 /**
@@ -70,6 +72,27 @@ export const subtract = (a: ReadonlyArray<Interval>, b: ReadonlyArray<Interval>)
       if (from >= interval.to) break
     }
     if (from < interval.to) out.push({ from, to: interval.to })
+  }
+  return out
+}
+
+/**
+ * Where both `a` and `b` hold.
+ *
+ * @since 0.2.0
+ */
+export const intersect = (a: ReadonlyArray<Interval>, b: ReadonlyArray<Interval>): ReadonlyArray<Interval> => {
+  const left = merge(a)
+  const right = merge(b)
+  const out: Array<Interval> = []
+  let i = 0
+  let j = 0
+  while (i < left.length && j < right.length) {
+    const from = Math.max(left[i]!.from, right[j]!.from)
+    const to = Math.min(left[i]!.to, right[j]!.to)
+    if (from < to) out.push({ from, to })
+    if (left[i]!.to < right[j]!.to) i++
+    else j++
   }
   return out
 }

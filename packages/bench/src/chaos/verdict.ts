@@ -59,7 +59,15 @@ export const checksOf = (
     ),
     Checks.defectCheck(ops, defects, origin),
     ...Leaks.leakChecks(left),
-    Checks.oracleCheck(probes, faults, config.oracle, 5_000, end, origin),
+    Checks.oracleCheck(
+      probes.filter((p) => p.via === undefined),
+      faults,
+      config.oracle,
+      5_000,
+      end,
+      origin
+    ),
+    Checks.pathCheck(available, config.oracle.pathWindowMillis, origin),
     Checks.injectorCheck(faults, origin),
     Checks.check({
       id: "restore",
@@ -137,8 +145,10 @@ export const report = (input: {
     },
     checks,
     oracle: {
-      probes: recorded.probes.length,
-      failedProbes: recorded.probes.filter((p) => !p.ok).length,
+      probes: recorded.probes.filter((p) => p.via === undefined).length,
+      failedProbes: recorded.probes.filter((p) => p.via === undefined && !p.ok).length,
+      proxyProbes: recorded.probes.filter((p) => p.via === "proxy").length,
+      failedProxyProbes: recorded.probes.filter((p) => p.via === "proxy" && !p.ok).length,
       markers: recorded.markers
     },
     eventLoopDelay: Report.loopDelay(recorded.stalls, recorded.origin),

@@ -155,6 +155,40 @@ describe("availability checks", () => {
     expect(check.examples[0]).toContain("slave 0 down, staleness unknown; slave 1 up, 0.3 s behind at most")
   })
 
+  it("does not hold the library to a slave its proxy would not pass, and reports the proxy", () => {
+    // straight on slave 0 all is well; through its proxy nothing gets through from 1 s to 5 s
+    const through = (node: number, from: number, to: number, ok: boolean): Array<Probe> =>
+      Array.from({ length: Math.ceil((to - from) / 100) }, (_, i) => ({
+        node,
+        start: from + i * 100,
+        end: from + i * 100 + (ok ? 3 : 2_000),
+        ok,
+        via: "proxy" as const
+      }))
+    const probes = [
+      ...answering(-1, 0, 20_000),
+      ...answering(0, 0, 20_000),
+      ...silent(1, 0, 20_000),
+      ...through(-1, 0, 20_000, true),
+      ...through(0, 0, 1_000, true),
+      ...through(0, 1_000, 5_000, false),
+      ...through(0, 5_000, 20_000, true)
+    ]
+    const available = Checks.availability(probes, [], oracle, 2, 20_000)
+    const checks = Checks.availabilityChecks(
+      [op("findOne", 2_000, 2_100), op("findOne", 8_000, 8_100)],
+      available,
+      config,
+      0
+    )
+    expect(find(checks, "reads-failed-slave-alive").count).toBe(1)
+    const path = Checks.pathCheck(available, 1_000, 0)
+    expect(path.count).toBe(1)
+    expect(path.subject).toBe("harness")
+    expect(path.fails).toBe(true)
+    expect(path.examples[0]).toContain("slave 0 answered straight but not through its proxy from +1.000 s")
+  })
+
   it("never counts an operation that succeeded", () => {
     const checks = judge([op("findOne", 1_000, 1_100, { ok: true, error: undefined })], everyoneUp, [])
     expect(checks.every((c) => c.count === 0)).toBe(true)

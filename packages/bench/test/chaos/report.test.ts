@@ -47,7 +47,7 @@ const report = (passed: boolean): ChaosReport => ({
     check({ id: "budget", title: "operations past their budget", violations: passed ? [] : ["findOne took 6000 ms"] }),
     check({ id: "shared-counter", title: "shared", subject: "stand-in", violations: ["lost 3"], informational: true })
   ],
-  oracle: { probes: 100, failedProbes: 3, markers: { acked: 50, failed: 0 } },
+  oracle: { probes: 100, failedProbes: 3, proxyProbes: 90, failedProxyProbes: 2, markers: { acked: 50, failed: 0 } },
   eventLoopDelay: loopDelay([], 0),
   logs: { warnings: 0, examples: [], fiberFailures: 0 },
   acknowledgedInserts: 1,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { contains, covers, goodIntervals, isFresh, merge, type Probe, subtract } from "../../src/chaos/timeline.js"
+import {
+  contains,
+  covers,
+  goodIntervals,
+  intersect,
+  isFresh,
+  merge,
+  type Probe,
+  subtract
+} from "../../src/chaos/timeline.js"
 
 const ok = (start: number, end = start + 5, marker?: number): Probe => ({ node: 0, start, end, ok: true, marker })
 const failed = (start: number, end = start + 5): Probe => ({ node: 0, start, end, ok: false })
@@ -34,6 +43,22 @@ describe("timeline", () => {
       { from: 3, to: 8 }
     ])
     expect(subtract([{ from: 0, to: 10 }], [{ from: -1, to: 11 }])).toEqual([])
+  })
+
+  it("intersects", () => {
+    expect(
+      intersect(
+        [
+          { from: 0, to: 10 },
+          { from: 20, to: 30 }
+        ],
+        [{ from: 5, to: 25 }]
+      )
+    ).toEqual([
+      { from: 5, to: 10 },
+      { from: 20, to: 25 }
+    ])
+    expect(intersect([{ from: 0, to: 1 }], [])).toEqual([])
   })
 
   it("covers a span only from one interval", () => {
