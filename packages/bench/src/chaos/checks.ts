@@ -232,7 +232,8 @@ export const budgetOf = (kind: OpKind, budgets: Budgets): number => {
 
 /**
  * Whether a read failed because every slave it tried ran out of the attempt
- * timeout: slow answers rather than dead slaves.
+ * timeout, rather than refusing or dropping the connection: for a slave the
+ * oracle had up, a slow answer or a client stuck in the library.
  *
  * @since 0.2.0
  */
@@ -330,7 +331,7 @@ export const availabilityChecks = (
         `${slaveReads.length} eventual reads failed; raw: ${slaveReadRaw.length} started while a slave answered ` +
         `the oracle and was under no fault (no grace); counted: some slave alive and unfaulted for the whole read, ` +
         `${grace} grace after a fault; of those counted, ${slow} ran out of the attempt timeout on every slave ` +
-        `tried (slow answers, not dead slaves); by kind: ${byKind(slaveReadViolations)}`
+        `tried (a slow answer or a stuck client: the oracle's own clients got answers); by kind: ${byKind(slaveReadViolations)}`
     }),
     check({
       id: "bounded-reads-failed",
