@@ -6,17 +6,18 @@
  * marker on the master that each slave's probe reads back: how far behind
  * each slave is, measured without the library.
  *
- * A second set of raw clients goes through the proxies, the library's path:
+ * A second set of raw clients goes through the proxies, the library's path,
+ * set up as the library sets up its own (the same timeouts and heartbeat):
  * when the library cannot reach a node that answers directly, these tell
- * whether a fresh driver client gets through the proxy (the library is at
- * fault) or not (the proxy, or the driver itself, is).
+ * whether the driver, configured alike, gets through the proxy (the library
+ * is at fault) or not (the proxy, or the driver itself, is).
  *
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { type Collection, MongoClient } from "mongodb"
+import { type Collection, MongoClient, type MongoClientOptions } from "mongodb"
 import type { OracleSettings } from "./config.js"
 import type { Probe } from "./timeline.js"
 
@@ -56,8 +57,8 @@ export const clientFor = (uri: string, timeoutMillis: number): MongoClient =>
   new MongoClient(uri, {
     directConnection: true,
     serverSelectionTimeoutMS: timeoutMillis,
-    connectTimeoutMS: Math.max(1_000, timeoutMillis),
-    socketTimeoutMS: Math.max(2_000, timeoutMillis * 2),
+    connectTimeoutMS: 1_000,
+    socketTimeoutMS: 2_000,
     heartbeatFrequencyMS: 500,
     maxPoolSize: 4,
     retryReads: false,
@@ -79,9 +80,9 @@ class Reconnecting {
   private replacing = false
   constructor(
     private readonly uri: string,
-    private readonly timeoutMillis: number
+    private readonly make: (uri: string) => MongoClient
   ) {
-    this.client = clientFor(uri, timeoutMillis)
+    this.client = make(uri)
   }
   marks(): Collection<Marker> {
     return this.client.db(markerNamespace.database).collection<Marker>(markerNamespace.collection)
@@ -90,7 +91,7 @@ class Reconnecting {
     if (this.replacing || !(error instanceof Error) || !closedForGood.has(error.name)) return
     this.replacing = true
     const old = this.client
-    this.client = clientFor(this.uri, this.timeoutMillis)
+    this.client = this.make(this.uri)
     void old.close(true).finally(() => {
       this.replacing = false
     })
@@ -108,6 +109,8 @@ class Reconnecting {
 export interface Endpoints {
   readonly direct: { readonly master: string; readonly slaves: ReadonlyArray<string> }
   readonly proxied: { readonly master: string; readonly slaves: ReadonlyArray<string> }
+  /** The options of the clients through the proxies: the library's own, for the master and for a slave. */
+  readonly proxiedOptions: { readonly master: MongoClientOptions; readonly slave: MongoClientOptions }
 }
 
 /**
@@ -125,18 +128,23 @@ export const start = (endpoints: Endpoints, settings: OracleSettings): Effect.Ef
       { id: -1, uri: uris.master },
       ...uris.slaves.map((uri, id) => ({ id, uri }))
     ]
-    const open = (uri: string, timeoutMillis: number) =>
+    const open = (uri: string, make: (uri: string) => MongoClient) =>
       Effect.acquireRelease(
-        Effect.sync(() => new Reconnecting(uri, timeoutMillis)),
+        Effect.sync(() => new Reconnecting(uri, make)),
         (client) => Effect.promise(() => client.close())
       )
+    const straight = (uri: string) => clientFor(uri, settings.probeTimeoutMillis)
     const direct = yield* Effect.forEach(nodesOf(endpoints.direct), ({ id, uri }) =>
-      Effect.map(open(uri, settings.probeTimeoutMillis), (client) => ({ id, client }))
+      Effect.map(open(uri, straight), (client) => ({ id, client }))
     )
-    const proxied = yield* Effect.forEach(nodesOf(endpoints.proxied), ({ id, uri }) =>
-      Effect.map(open(uri, settings.pathProbeTimeoutMillis), (client) => ({ id, client }))
-    )
-    const writer = yield* open(endpoints.direct.master, settings.probeTimeoutMillis)
+    const proxied = yield* Effect.forEach(nodesOf(endpoints.proxied), ({ id, uri }) => {
+      const options = id === -1 ? endpoints.proxiedOptions.master : endpoints.proxiedOptions.slave
+      return Effect.map(
+        open(uri, (u) => new MongoClient(u, options)),
+        (client) => ({ id, client })
+      )
+    })
+    const writer = yield* open(endpoints.direct.master, straight)
 
     const probe = (id: number, client: Reconnecting, via: "direct" | "proxy") =>
       Effect.suspend(() => {

@@ -146,7 +146,8 @@ const workloadPhase = (
       const oracle = yield* Oracle.start(
         {
           direct: { master: cluster.masterUri, slaves: cluster.slaveUris },
-          proxied: { master: proxies.master.uri, slaves: proxies.slaves.map((p) => p.uri) }
+          proxied: { master: proxies.master.uri, slaves: proxies.slaves.map((p) => p.uri) },
+          proxiedOptions: Topology.libraryClientOptions(config)
         },
         config.oracle
       )

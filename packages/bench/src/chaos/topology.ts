@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { MongoClient } from "mongodb"
+import { MongoClient, type MongoClientOptions } from "mongodb"
 import type { Progress } from "../cluster.js"
 import { type BenchError, during } from "../errors.js"
 import type { ChaosConfig } from "./config.js"
@@ -123,6 +123,31 @@ export const connect = (
     Effect.map((context) => Context.get(context, MasterSlaveConnection.MasterSlaveConnection)),
     Effect.mapError(during("connect the library"))
   )
+}
+
+/**
+ * The driver options the library gives its clients with the run's settings
+ * (as `Master.layer` and `Slaves.layer` set them up today), for raw clients
+ * that must behave as the library's would.
+ *
+ * @since 0.2.0
+ */
+export const libraryClientOptions = (
+  config: ChaosConfig
+): { readonly master: MongoClientOptions; readonly slave: MongoClientOptions } => {
+  const { attemptTimeoutMillis, connectTimeoutMillis, healthCheckIntervalMillis } = config.library
+  return {
+    master: { serverSelectionTimeoutMS: connectTimeoutMillis, connectTimeoutMS: connectTimeoutMillis },
+    slave: {
+      directConnection: true,
+      readPreference: "secondaryPreferred",
+      retryReads: false,
+      serverSelectionTimeoutMS: attemptTimeoutMillis,
+      connectTimeoutMS: attemptTimeoutMillis,
+      socketTimeoutMS: attemptTimeoutMillis,
+      heartbeatFrequencyMS: healthCheckIntervalMillis
+    }
+  }
 }
 
 /**
