@@ -52,11 +52,11 @@ export interface Check {
   readonly fails: boolean
   /** A related figure, e.g. the raw count without the grace period. */
   readonly detail: string
-  /** The violations, described (the first hundred). */
+  /** The violations, described (the first thousand). */
   readonly examples: ReadonlyArray<string>
 }
 
-const maxExamples = 100
+const maxExamples = 1_000
 
 /**
  * A check from its violations.
