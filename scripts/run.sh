@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The one entry point behind `npm test`, `npm run demo`, `npm run bench` and
-# `npm run cluster`. On a fresh clone it bootstraps, saying what it does:
+# The one entry point behind `npm test`, `npm run demo`, `npm run bench`,
+# `npm run chaos` and `npm run cluster`. On a fresh clone it bootstraps, saying what it does:
 #   1. pnpm (the version pinned in package.json, through npx when not installed),
 #   2. the dependencies, from the frozen lockfile,
 #   3. the parts of the local test cluster (PostgreSQL 15 and FerretDB), unless
@@ -18,7 +18,7 @@ die() {
 }
 
 task=${1:-}
-[ -n "$task" ] || die "usage: scripts/run.sh test|demo|bench|cluster [arguments...]"
+[ -n "$task" ] || die "usage: scripts/run.sh test|demo|bench|chaos|cluster [arguments...]"
 shift
 
 node_ok=$(node -e 'const [a, b] = process.versions.node.split(".").map(Number); console.log(a > 20 || (a === 20 && b >= 19))' 2>/dev/null || echo missing)
@@ -69,6 +69,13 @@ case $task in
     "${pnpm[@]}" build >&2
     exec node packages/bench/dist/index.js -- "$@"
     ;;
+  chaos)
+    install_parts
+    # like the benchmarks, the chaos run exercises what users run: the compiled packages
+    say "building the packages"
+    "${pnpm[@]}" build >&2
+    exec node packages/bench/dist/chaos/index.js -- "$@"
+    ;;
   cluster)
     # `npm run cluster -- up` passes no "--" on, `pnpm cluster -- up` does
     [ "${1:-}" = "--" ] && shift
@@ -76,6 +83,6 @@ case $task in
     exec "${ts[@]}" packages/testkit/src/bin/cluster.ts -- "$@"
     ;;
   *)
-    die "unknown task '$task': expected test, demo, bench or cluster"
+    die "unknown task '$task': expected test, demo, bench, chaos or cluster"
     ;;
 esac
