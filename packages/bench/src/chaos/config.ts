@@ -27,12 +27,10 @@ export interface LibrarySettings {
 }
 
 /**
- * How long each operation may take. The library bounds each slave attempt
- * (`attemptTimeout`) and the master's selection (`connectTimeout`) today;
- * `readTimeout` (a total budget for one read, default 5 s) and
- * `operationTimeout` (every master operation, default 10 s) are the budgets
- * announced for the core, held to here already. Tighten them here when the
- * core's defaults change.
+ * How long each operation may take: the library's own budgets, passed to it
+ * as they are — `readTimeout` (one read, all its attempts and waits; the
+ * default 5 s) and `operationTimeout` (every master operation; the default
+ * 10 s) — plus one later batch of a cursor (one attempt).
  *
  * @since 0.2.0
  */

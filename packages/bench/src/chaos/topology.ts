@@ -106,11 +106,16 @@ export const connect = (
     MasterSlaveConnection.layer({
       fallbackToMaster: options.fallbackToMaster,
       causalWait: library.causalWaitMillis,
-      heartbeat: { interval: library.heartbeatIntervalMillis }
+      heartbeat: { interval: library.heartbeatIntervalMillis },
+      readTimeout: config.budgets.readTimeoutMillis
     }).pipe(
       Layer.provide(
         Layer.merge(
-          Master.layer({ uri: proxies.master.uri, connectTimeout: library.connectTimeoutMillis }),
+          Master.layer({
+            uri: proxies.master.uri,
+            connectTimeout: library.connectTimeoutMillis,
+            operationTimeout: config.budgets.operationTimeoutMillis
+          }),
           Slaves.layer({
             uris: proxies.slaves.map((p) => p.uri),
             attemptTimeout: library.attemptTimeoutMillis,
@@ -145,7 +150,8 @@ export const libraryClientOptions = (
       serverSelectionTimeoutMS: attemptTimeoutMillis,
       connectTimeoutMS: attemptTimeoutMillis,
       socketTimeoutMS: attemptTimeoutMillis,
-      heartbeatFrequencyMS: healthCheckIntervalMillis
+      // the library's prober checks each slave every healthCheckInterval; its driver monitors keep 10 s
+      heartbeatFrequencyMS: Math.max(healthCheckIntervalMillis, 10_000)
     }
   }
 }

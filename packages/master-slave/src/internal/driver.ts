@@ -222,7 +222,7 @@ export const mapWriteError = (node: NodeRef, operation: Operation, error: unknow
  * across its attempts (`readTimeout`), a master operation's
  * (`operationTimeout`).
  */
-export type Budget = "attemptTimeout" | "readTimeout" | "operationTimeout"
+export type Budget = "attemptTimeout" | "readTimeout" | "operationTimeout" | "slaveShare"
 
 /**
  * A time limit: the moment (on the `performance.now()` clock) by which the
@@ -258,13 +258,19 @@ const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): Node
         reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
         kind: "timeout"
       })
-    : new OperationTimeout({
-        operation: `${operation.name} on ${operation.namespace}`,
-        budget: deadline.budget,
-        millis: deadline.timeoutMillis,
-        node,
-        write: operation.write
-      })
+    : deadline.budget === "slaveShare"
+      ? new NodeUnavailable({
+          node,
+          reason: `no answer within the slaves' share of the read's budget (${deadline.timeoutMillis} ms), the rest being the master's${lastErrorOf(node)}`,
+          kind: "timeout"
+        })
+      : new OperationTimeout({
+          operation: `${operation.name} on ${operation.namespace}`,
+          budget: deadline.budget as "readTimeout" | "operationTimeout",
+          millis: deadline.timeoutMillis,
+          node,
+          write: operation.write
+        })
 
 /**
  * Runs one driver call within a deadline. The call gets an `AbortSignal`:

@@ -16,7 +16,8 @@ import * as Fiber from "effect/Fiber"
  */
 export const firstAvailable = <N, A, E, U extends E, E2>(options: {
   readonly order: ReadonlyArray<N>
-  readonly attempt: (node: N) => Effect.Effect<A, E>
+  /** The attempt on `node`, the `index`-th of the read (0: the first). */
+  readonly attempt: (node: N, index: number) => Effect.Effect<A, E>
   readonly isUnavailable: (error: E) => error is U
   readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
   /** Told of every unavailable node, as it is passed over. */
@@ -33,7 +34,7 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
     const tries = new Array<Effect.Effect<A, U>>(order.length)
     for (let i = 0; i < order.length; i++) {
       const node = order[i]!
-      tries[i] = Effect.catchAll(options.attempt(node), (error): Effect.Effect<A, U> => {
+      tries[i] = Effect.catchAll(options.attempt(node, i), (error): Effect.Effect<A, U> => {
         if (!isUnavailable(error)) {
           fatal = { error: error as Exclude<E, U> }
           return Effect.succeed(undefined as A)
@@ -61,7 +62,8 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
  */
 export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
   readonly order: ReadonlyArray<N>
-  readonly attempt: (node: N) => Effect.Effect<A, E>
+  /** The attempt on `node`, the `index`-th of the read (0: the first). */
+  readonly attempt: (node: N, index: number) => Effect.Effect<A, E>
   readonly isUnavailable: (error: E) => error is U
   readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
@@ -77,8 +79,8 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
     if (order.length === 0) return Effect.fail(options.onAllUnavailable([]))
     const failed: Array<U> = []
     // an attempt's outcome — its value or a fatal error — in the success channel, unavailability in the failure one
-    const attempt = (node: N): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
-      Effect.matchEffect(options.attempt(node), {
+    const attempt = (node: N, index: number): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
+      Effect.matchEffect(options.attempt(node, index), {
         onSuccess: (value) => Effect.succeed(Exit.succeed(value)),
         onFailure: (error) => {
           if (!options.isUnavailable(error)) return Effect.succeed(Exit.fail(error as Exclude<E, U>))
@@ -89,11 +91,11 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
       })
     const from = (i: number): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> => {
       const node = order[i]!
-      if (i === order.length - 1) return attempt(node)
+      if (i === order.length - 1) return attempt(node, i)
       const next = order[i + 1]!
       const delay = options.hedgeAfter(node)
-      if (delay === undefined) return Effect.orElse(attempt(node), () => from(i + 1))
-      return Effect.raceWith(attempt(node), Effect.sleep(delay), {
+      if (delay === undefined) return Effect.orElse(attempt(node, i), () => from(i + 1))
+      return Effect.raceWith(attempt(node, i), Effect.sleep(delay), {
         onSelfDone: (exit, timer) =>
           Effect.zipRight(
             Fiber.interrupt(timer),

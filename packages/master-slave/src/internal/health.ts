@@ -35,6 +35,16 @@ export interface Health {
   readonly failed: (connectionId: number) => Effect.Effect<void>
   /** For the router's bookkeeping and driver event listeners, outside any effect. */
   readonly unsafeSucceeded: (connectionId: number, latencyMillis: number) => void
+  /**
+   * Whether the slave has stalled: calls were started on it since its last
+   * answer, and it has not answered for 250 ms (or ten times its average
+   * latency, if longer).
+   */
+  readonly isStalled: (connectionId: number) => boolean
+  /** A read attempt on the slave starts now (for the detection of a slave that stalls). */
+  readonly unsafeStarted: (connectionId: number) => void
+  /** The slave answered, whatever the answer (a server error is an answer too). */
+  readonly unsafeAnswered: (connectionId: number) => void
   /** The slave answered (`up`), or is down for `reason`. */
   readonly unsafeMark: (connectionId: number, up: boolean, reason?: string) => void
   /** The slave failed in a way that makes it `down` or `slow` (see {@link Trouble}). */
@@ -65,6 +75,10 @@ export interface Health {
 
 // weight of the newest sample in the latency average
 const smoothing = 0.2
+// a slave with calls started since its last answer, and no answer for this
+// long (or ten times its average latency, if longer), has stalled: new reads
+// try it after the others, before any attempt has had to time out on it
+const stallMillis = 250
 // latency samples kept per slave for its percentile, and how often it is recomputed
 const window = 128
 const recomputeEvery = 16
@@ -100,18 +114,29 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // after start-up may wait for that probe, rather than go to the master at once
   const lag: Array<number> = slaves.map(() => 0)
   const listeners: Array<(id: number) => void> = []
+  // on the performance.now() clock: the latest attempt started, the latest answer
+  const lastStarted: Array<number> = slaves.map(() => 0)
+  const lastAnswered: Array<number> = slaves.map(() => 0)
+  const stalled = (id: number, at: number) => {
+    const answered = lastAnswered[id]!
+    if (lastStarted[id]! <= answered) return false
+    const average = latency[id] ?? 0
+    return at - answered > Math.max(stallMillis, 10 * average) && at - lastStarted[id]! < 60_000
+  }
   const stalenessMillis = (id: number, at: number) => Math.max(0, at - seen[id]!)
-  const build = (at: number) =>
-    slaves.map(
+  const build = (at: number) => {
+    const monotonic = performance.now()
+    return slaves.map(
       (slave, i): SlaveStatus => ({
         connectionId: slave.connectionId,
         address: slave.address,
         down: down[i]!,
-        slow: slow[i]!,
+        slow: slow[i]! || stalled(i, monotonic),
         latencyMillis: Option.fromNullable(latency[i]),
         stalenessMillis: seen[i] === Number.NEGATIVE_INFINITY ? Option.none() : Option.some(stalenessMillis(i, at))
       })
     )
+  }
   // Every read asks for the statuses: they are rebuilt only after a change.
   // Latency and staleness change all the time, so they are refreshed at most every 100 ms.
   let cached: ReadonlyArray<SlaveStatus> | undefined
@@ -131,6 +156,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     lag[id] = Number.POSITIVE_INFINITY
   }
   const unsafeSucceeded = (id: number, millis: number) => {
+    lastAnswered[id] = performance.now()
     if (down[id] || slow[id]) {
       down[id] = false
       slow[id] = false
@@ -171,6 +197,13 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   }
   return {
     statuses: Effect.sync(() => build(now())),
+    isStalled: (id) => stalled(id, performance.now()),
+    unsafeStarted: (id) => {
+      lastStarted[id] = performance.now()
+    },
+    unsafeAnswered: (id) => {
+      lastAnswered[id] = performance.now()
+    },
     unsafeStatuses,
     isDown: (id) => down[id] === true,
     trouble: (id) => troubles[id],

@@ -203,7 +203,8 @@ export const make = (options: RouterOptions): Router => {
     span: Tracer.Span,
     node: Node,
     readDeadline: Deadline | undefined,
-    run: Run<A, E>
+    run: Run<A, E>,
+    failingOver = false
   ): Effect.Effect<A, E | NodeError> =>
     Effect.suspend(() => {
       // taken when the attempt starts, not when it is built: a read builds
@@ -215,6 +216,14 @@ export const make = (options: RouterOptions): Router => {
         readDeadline
       )
       if (closed) return closedError(node)
+      if (node.role === "slave") {
+        // found down since the read began (its order was taken then): not tried
+        if (health.isDown(node.connectionId)) return Effect.fail(skipped(node.connectionId))
+        // a read already let down by one slave does not wait out another that
+        // has answered nothing for a while: it fails (or falls back) at once
+        if (failingOver && health.isStalled(node.connectionId)) return Effect.fail(stalledError(node))
+        health.unsafeStarted(node.connectionId)
+      }
       const started = performance.now()
       const work = node.connected
         ? run(node, deadline)
@@ -251,6 +260,8 @@ export const make = (options: RouterOptions): Router => {
             )
           }
           if (failure !== undefined) noteFailure(node, failure)
+          // an error from the server is still an answer: the node is there
+          if (node.role === "slave" && failure?._tag === "ServerError") health.unsafeAnswered(node.connectionId)
           return Effect.failCause(cause)
         }
       })
@@ -294,6 +305,13 @@ export const make = (options: RouterOptions): Router => {
       span.event("hedge", at, Object.fromEntries(attributes.get(slave)!))
     })
 
+  const stalledError = (slave: Node) =>
+    new NodeUnavailable({
+      node: slave,
+      reason: "calls to it have gone unanswered for a while (it has stalled), so not tried on failover",
+      kind: "timeout"
+    })
+
   const firstAvailableOf = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     order: ReadonlyArray<number>,
@@ -302,7 +320,7 @@ export const make = (options: RouterOptions): Router => {
   ) => {
     const race = {
       order: order.map((id) => slaves[id]!),
-      attempt: (slave: Node) => onNode(span, slave, readDeadline, run),
+      attempt: (slave: Node, index: number) => onNode(span, slave, readDeadline, run, index > 0),
       isUnavailable,
       onAllUnavailable: (attempts: ReadonlyArray<NodeUnavailable>) => {
         const tried = new Set(order)
@@ -380,8 +398,9 @@ export const make = (options: RouterOptions): Router => {
       const required: number | "causal" =
         causal && position === causalPosition ? "causal" : (maxStalenessMillis ?? "causal")
       span.attribute("msc.read.consistency", causal ? "causal" : "bounded")
-      // the wait ends with the causal wait, or sooner with the read's budget (on the same clock)
-      const deadline = Math.min(startedAt + causalWaitMillis, performance.timeOrigin + readDeadline.at)
+      const slaveShare = slaveShareOf(readDeadline)
+      // the wait ends with the causal wait, or sooner with the slaves' share of the budget (on the same clock)
+      const deadline = Math.min(startedAt + causalWaitMillis, performance.timeOrigin + slaveShare.at)
       const staleErrors = new Map<number, StaleSlave>()
       let unavailable: ReadonlyArray<NodeUnavailable | StaleSlave> = []
       let waited = false
@@ -393,7 +412,9 @@ export const make = (options: RouterOptions): Router => {
           if (!staleErrors.has(id)) staleErrors.set(id, tooStale(span, id, startedAt, required))
         }
         if (fresh.length > 0) {
-          const outcome = yield* Effect.either(firstAvailableOf(span, fresh, run, readDeadline))
+          const outcome = yield* Effect.either(
+            firstAvailableOf(span, fresh, run, causal || options.fallbackToMaster ? slaveShare : readDeadline)
+          )
           if (outcome._tag === "Right") {
             if (causal) causalOutcome(waited ? "waited" : "slave")
             return outcome.right
@@ -429,16 +450,25 @@ export const make = (options: RouterOptions): Router => {
 
   const connectionMaxStaleness = options.maxStalenessMillis
 
+  // A read that may end on the master leaves it part of its budget: the slaves
+  // get the rest, so slaves that hang cannot use up what the master needs.
+  const masterShareMillis = Math.min(operationTimeoutMillis, readTimeoutMillis / 2)
+  const slaveShareOf = (readDeadline: Deadline): Deadline => ({
+    at: readDeadline.at - masterShareMillis,
+    timeoutMillis: readDeadline.timeoutMillis - masterShareMillis,
+    budget: "slaveShare"
+  })
+
   // slaves in the strategy's order; then the master if `fallbackToMaster`
   const routed = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     run: Run<A, E>,
     readDeadline: Deadline
   ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
-    const fromSlave = fromSlaves(span, run, readDeadline)
-    return options.fallbackToMaster
-      ? Effect.catchIf(fromSlave, isAllUnavailable, () => onMasterNode(span, run, readDeadline))
-      : fromSlave
+    if (!options.fallbackToMaster) return fromSlaves(span, run, readDeadline)
+    return Effect.catchIf(fromSlaves(span, run, slaveShareOf(readDeadline)), isAllUnavailable, () =>
+      onMasterNode(span, run, readDeadline)
+    )
   }
 
   const read = <A, E extends { readonly _tag: string }>(
