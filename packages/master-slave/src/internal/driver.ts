@@ -232,6 +232,21 @@ export interface Deadline {
   readonly at: number
   readonly timeoutMillis: number
   readonly budget: Budget
+  /**
+   * For a slave attempt: when it runs out while the node is plainly alive
+   * (it answers other calls), the call is slow, not the node dead — it goes
+   * on to this later deadline (the read's own) rather than being given up.
+   */
+  readonly extend?: Extension | undefined
+}
+
+/** A later deadline an attempt may go on to, and when it may. */
+export interface Extension {
+  readonly deadline: Deadline
+  /** Whether the node is alive right now. */
+  readonly alive: () => boolean
+  /** Told when the attempt goes on past its own deadline. */
+  readonly onExtend: () => void
 }
 
 /** The deadline of a budget starting now. */
@@ -295,15 +310,21 @@ const call = <A, E>(
       signal.abort(abandoned())
       onAbandon?.()
     }
-    const timer = setTimeout(
-      () => {
-        if (settled) return
-        settled = true
-        abandon()
-        resume(Effect.fail(timedOut(node, operation, deadline)))
-      },
-      Math.max(0, deadline.at - performance.now())
-    )
+    let current = deadline
+    const expire = () => {
+      if (settled) return
+      const extension = current.extend
+      if (extension !== undefined && extension.deadline.at > performance.now() && extension.alive()) {
+        current = extension.deadline
+        extension.onExtend()
+        timer = setTimeout(expire, Math.max(0, current.at - performance.now()))
+        return
+      }
+      settled = true
+      abandon()
+      resume(Effect.fail(timedOut(node, operation, current)))
+    }
+    let timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
     let promise: Promise<A>
     try {
       promise = f(signal.asSignal)

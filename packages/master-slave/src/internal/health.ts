@@ -41,6 +41,8 @@ export interface Health {
    * latency, if longer).
    */
   readonly isStalled: (connectionId: number) => boolean
+  /** Whether the slave has answered anything (a probe, another call) since `at` (`performance.now()`). */
+  readonly answeredSince: (connectionId: number, at: number) => boolean
   /** A read attempt on the slave starts now (for the detection of a slave that stalls). */
   readonly unsafeStarted: (connectionId: number) => void
   /** The slave answered, whatever the answer (a server error is an answer too). */
@@ -198,6 +200,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   return {
     statuses: Effect.sync(() => build(now())),
     isStalled: (id) => stalled(id, performance.now()),
+    answeredSince: (id, at) => lastAnswered[id]! > at,
     unsafeStarted: (id) => {
       lastStarted[id] = performance.now()
     },

@@ -199,6 +199,29 @@ export const make = (options: RouterOptions): Router => {
   const recorders = new Map(nodes.map((node) => [node, recorder(node)]))
   const attributes = new Map(nodes.map((node) => [node, Object.entries(nodeAttributes(node))]))
 
+  // An attempt on a slave that runs out of its time while the slave answered
+  // other calls meanwhile (a probe, another read) is a slow call, not a dead
+  // slave: it goes on, within the read's budget, rather than failing over to a
+  // slave where it would be as slow. The slave is marked slow meanwhile. A
+  // slave that answered nothing since the attempt began is given up on.
+  const onExtend = slaves.map(
+    (slave) => () => health.unsafeTrouble(slave.connectionId, "slow", "a read ran past the attempt timeout on it")
+  )
+  const attemptDeadline = (slave: Node, readDeadline: Deadline | undefined): Deadline => {
+    const attempt = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
+    if (readDeadline === undefined || readDeadline.at <= attempt.at) return attempt
+    const id = slave.connectionId
+    const startedAt = performance.now()
+    return {
+      ...attempt,
+      extend: {
+        deadline: readDeadline,
+        alive: () => !health.isDown(id) && health.answeredSince(id, startedAt),
+        onExtend: onExtend[id]!
+      }
+    }
+  }
+
   const onNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     node: Node,
@@ -211,7 +234,7 @@ export const make = (options: RouterOptions): Router => {
       // every slave's attempt before it tries the first
       const deadline = earliest(
         node.role === "slave"
-          ? deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
+          ? attemptDeadline(node, readDeadline)
           : deadlineIn(operationTimeoutMillis, "operationTimeout"),
         readDeadline
       )
