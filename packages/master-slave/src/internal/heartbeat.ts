@@ -5,6 +5,7 @@ import type * as Scope from "effect/Scope"
 import type { Node } from "../Node.js"
 import { now } from "./consistency.js"
 import { commandCall, databaseOperation, deadlineIn } from "./driver.js"
+import * as LastWrite from "./lastWrite.js"
 import * as metrics from "./metrics.js"
 import * as Signal from "./signal.js"
 
@@ -48,6 +49,12 @@ export interface Heartbeat {
   readonly onAcked: (listener: (sentAt: number) => void) => void
   /** How many heartbeats the master has acknowledged. */
   readonly count: () => number
+  /**
+   * The master's replication positions, sampled with `hello` beside each
+   * heartbeat while the master reports them (MongoDB replica sets; not
+   * FerretDB): see `lastWrite.ts`.
+   */
+  readonly masterSamples: () => ReadonlyArray<LastWrite.MasterSample>
 }
 
 // acknowledged heartbeats remembered, to tell how long ago a slave fell behind
@@ -82,6 +89,29 @@ export const start = (
     let acked = Number.NEGATIVE_INFINITY
     let count = 0
     let failing = false
+    // the master's replication positions, while it reports them (undefined: not asked yet)
+    const samples: Array<LastWrite.MasterSample> = []
+    let reportsLastWrite: boolean | undefined
+    const hello = databaseOperation("hello", "admin", false)
+    const sampleMaster = Effect.suspend(() => {
+      if (reportsLastWrite === false) return Effect.void
+      const sentAt = now()
+      return commandCall(
+        master,
+        hello,
+        (signal) => master.client.db("admin").command({ hello: 1 }, { signal }),
+        deadlineIn(options.timeoutMillis, "operationTimeout")
+      ).pipe(
+        Effect.match({
+          onSuccess: (reply) => {
+            const position = LastWrite.positionOf(reply)
+            reportsLastWrite = position !== undefined
+            if (position !== undefined) LastWrite.keep(samples, { sentAt, position })
+          },
+          onFailure: () => undefined
+        })
+      )
+    })
     // the recent acknowledged heartbeats: send times, and when they were acknowledged
     const sentTimes = new Float64Array(historySize)
     const ackTimes = new Float64Array(historySize)
@@ -145,6 +175,7 @@ export const start = (
     const loop = Effect.gen(function* () {
       while (!isClosed()) {
         yield* beat
+        yield* sampleMaster
         if (performance.now() - lastCleanup > cleanupEveryMillis) yield* cleanup
         yield* due
       }
@@ -188,6 +219,7 @@ export const start = (
       onAcked: (listener) => {
         listeners.push(listener)
       },
-      count: () => count
+      count: () => count,
+      masterSamples: () => samples
     }
   })

@@ -12,6 +12,7 @@ import { now } from "./consistency.js"
 import { collectionOperation, commandCall, databaseOperation, deadlineIn, readCall, unavailableKind } from "./driver.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
+import * as LastWrite from "./lastWrite.js"
 import { recorder } from "./metrics.js"
 import { ensureConnected, noteFailure } from "./node.js"
 import * as Signal from "./signal.js"
@@ -154,8 +155,37 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
     const readHeartbeat =
       heartbeat === undefined ? undefined : collectionOperation("find", heartbeat.database, heartbeat.collection, false)
 
+    // whether each slave reports its replication position in `hello` (undefined: not asked yet)
+    const reportsLastWrite: Array<boolean | undefined> = slaves.map(() => undefined)
+    const hello = databaseOperation("hello", "admin", false)
+    /**
+     * What the slave shows by the positions MongoDB reports (see
+     * `lastWrite.ts`), asked only of a slave that reports them.
+     */
+    const lookLastWrite = (slave: Node, client: MongoClient) => {
+      const id = slave.connectionId
+      if (heartbeat === undefined || reportsLastWrite[id] === false) return Effect.succeed(Number.NEGATIVE_INFINITY)
+      return commandCall(
+        slave,
+        hello,
+        (signal) => client.db("admin").command({ hello: 1 }, { signal }),
+        deadlineIn(attemptTimeout, "attemptTimeout")
+      ).pipe(
+        Effect.map((reply) => {
+          const position = LastWrite.positionOf(reply)
+          reportsLastWrite[id] = position !== undefined
+          return position === undefined
+            ? Number.NEGATIVE_INFINITY
+            : LastWrite.shownAt(heartbeat.masterSamples(), position)
+        })
+      )
+    }
+
     /** One look at the slave through `client`: the heartbeat it shows (`-Infinity`: none), or a ping. */
-    const look = (slave: Node, client: MongoClient) => {
+    const look = (slave: Node, client: MongoClient) =>
+      Effect.zipWith(lookHeartbeat(slave, client), lookLastWrite(slave, client), Math.max)
+
+    const lookHeartbeat = (slave: Node, client: MongoClient) => {
       const deadline = deadlineIn(attemptTimeout, "attemptTimeout")
       if (readHeartbeat === undefined || heartbeat === undefined) {
         return commandCall(slave, ping, (signal) => client.db("admin").command({ ping: 1 }, { signal }), deadline).pipe(
