@@ -1,8 +1,9 @@
 /**
- * The metrics every connection records, per node. Each is tagged with
- * `node` (`master`, `slave-0`, `slave-1`, ...) and `role` (`master` or
- * `slave`); read them with `Metric.snapshot` or export them with
- * `@effect/opentelemetry`.
+ * The metrics every connection records, per node. The counters and the gauge
+ * are tagged with `node` (`master`, `slave-0`, `slave-1`, ...) and `role`
+ * (`master` or `slave`); the operation duration follows OpenTelemetry's
+ * database conventions (see {@link latency}). Read them with
+ * `Metric.snapshot` or export them with `@effect/opentelemetry`.
  *
  * @since 0.1.0
  */
@@ -22,7 +23,7 @@ export const names = {
   operations: "msc_operations_total",
   failovers: "msc_failovers_total",
   errors: "msc_errors_total",
-  latency: "msc_operation_duration_ms",
+  latency: "db.client.operation.duration",
   staleSkips: "msc_stale_skips_total",
   staleness: "msc_slave_staleness_ms",
   heartbeats: "msc_heartbeats_total",
@@ -62,7 +63,12 @@ export const errors: Metric.Metric.Counter<number> = Metric.counter(names.errors
 })
 
 /**
- * How long operations took on a node, in milliseconds.
+ * How long operations took, in seconds: OpenTelemetry's
+ * `db.client.operation.duration`, with its attributes — `db.system.name`
+ * (`mongodb`), `db.operation.name`, `db.namespace`, `db.collection.name`,
+ * `server.address`, `server.port`, on failure `error.type` (the error's tag)
+ * and `db.response.status_code` (the server's code) — and the node,
+ * `msc.node` and `msc.node.role`.
  *
  * @since 0.1.0
  * @category metrics
@@ -70,8 +76,9 @@ export const errors: Metric.Metric.Counter<number> = Metric.counter(names.errors
 export const latency: Metric.Metric<MetricKeyType.MetricKeyType.Histogram, number, MetricState.MetricState.Histogram> =
   Metric.histogram(
     names.latency,
-    MetricBoundaries.fromIterable([0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000]),
-    "time an operation took on a node, in milliseconds"
+    // OpenTelemetry's advice for this histogram, with finer steps below 5 ms
+    MetricBoundaries.fromIterable([0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    "Duration of database client operations, in seconds"
   )
 
 /**

@@ -72,7 +72,12 @@ describe("a driver call within its deadline (fake driver promises)", () => {
         const extended: Array<string> = []
         const make = (alive: boolean): Deadline => ({
           ...deadlineIn(30, "attemptTimeout"),
-          extend: { deadline: deadlineIn(2_000, "readTimeout"), alive: () => alive, onExtend: () => extended.push("x") }
+          extend: {
+            deadline: deadlineIn(2_000, "readTimeout"),
+            since: performance.now(),
+            alive: () => alive,
+            onExtend: () => extended.push("x")
+          }
         })
         const slow = fakeCall(150)
         expect(yield* readCall(node, find, slow.f, { deadline: make(true) })).toBe("answer")
@@ -87,7 +92,12 @@ describe("a driver call within its deadline (fake driver promises)", () => {
         const stuck = fakeCall(1_000)
         const late: Deadline = {
           ...deadlineIn(20, "attemptTimeout"),
-          extend: { deadline: deadlineIn(60, "readTimeout"), alive: () => true, onExtend: () => {} }
+          extend: {
+            deadline: deadlineIn(60, "readTimeout"),
+            since: performance.now(),
+            alive: () => true,
+            onExtend: () => {}
+          }
         }
         const error = failure(yield* Effect.exit(readCall(node, find, stuck.f, { deadline: late })))
         expect(error?._tag === "OperationTimeout" && error.budget).toBe("readTimeout")

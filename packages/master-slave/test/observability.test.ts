@@ -13,6 +13,18 @@ const count = (name: string, node: string) =>
       .reduce((sum, pair) => sum + ((pair.metricState as { count?: number }).count ?? 0), 0)
   )
 
+/** Operations on a node in the OpenTelemetry duration histogram (labelled msc.node). */
+const duration = (node: string) =>
+  Effect.map(Metric.snapshot, (pairs) =>
+    pairs
+      .filter(
+        (pair) =>
+          pair.metricKey.name === "db.client.operation.duration" &&
+          pair.metricKey.tags.some((t) => t.key === "msc.node" && t.value === node)
+      )
+      .reduce((sum, pair) => sum + ((pair.metricState as { count?: number }).count ?? 0), 0)
+  )
+
 layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) => {
   it.scoped("every operation is a client span with OpenTelemetry database attributes and the node that served it", () =>
     Effect.gen(function* () {
@@ -23,17 +35,17 @@ layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) =>
       const [read, write] = spans
       expect(read).toMatchObject({ name: "find items", kind: "client", ended: true })
       expect(Object.fromEntries(read!.attributes)).toMatchObject({
-        "db.system": "mongodb",
+        "db.system.name": "mongodb",
         "db.operation.name": "find",
         "db.namespace": database.name,
         "db.collection.name": "items",
-        "db.mongodb.node.role": "slave"
+        "msc.node.role": "slave"
       })
       expect(read!.attributes.get("server.address")).toBe("127.0.0.1")
       expect(write).toMatchObject({ name: "insert items", kind: "client" })
       expect(Object.fromEntries(write!.attributes)).toMatchObject({
-        "db.mongodb.node": "master",
-        "db.mongodb.node.connection_id": -1,
+        "msc.node": "master",
+        "msc.node.connection_id": -1,
         "server.port": Number(connection.master.address.split(":")[1])
       })
     })
@@ -62,10 +74,43 @@ layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) =>
       const { tracer, spans } = recordingTracer()
       expect(yield* Effect.withTracer(collection.findOne({ _id: 1 }), tracer)).toEqual(Option.some({ _id: 1 }))
       const failover = spans[0]!.events.find((e) => e.name === "failover")
-      expect(failover?.attributes).toMatchObject({ "db.mongodb.node": "slave-0" })
-      expect(spans[0]!.attributes.get("db.mongodb.node")).toBe("slave-1")
+      expect(failover?.attributes).toMatchObject({ "msc.node": "slave-0" })
+      expect(spans[0]!.attributes.get("msc.node")).toBe("slave-1")
       expect((yield* count("msc_failovers_total", "slave-0")) - failoversBefore).toBe(1)
     })
+  )
+
+  it.scoped(
+    "a failed operation carries OpenTelemetry's error.type and db.response.status_code, on its span and its duration",
+    () =>
+      Effect.gen(function* () {
+        const connection = yield* connect()
+        const database = yield* connection.database(TestCluster.uniqueDatabaseName("otel_errors"))
+        const collection = yield* database.collection("items")
+        yield* collection.insertOne({ _id: 1 })
+        const { tracer, spans } = recordingTracer()
+        const error = yield* Effect.flip(Effect.withTracer(collection.insertOne({ _id: 1 }), tracer))
+        expect(error._tag).toBe("WriteError")
+        expect(spans[0]!.attributes.get("error.type")).toBe("WriteError")
+        expect(spans[0]!.attributes.get("db.response.status_code")).toBe("11000")
+        const failed = yield* Effect.map(Metric.snapshot, (pairs) =>
+          pairs.filter(
+            (pair) =>
+              pair.metricKey.name === "db.client.operation.duration" &&
+              pair.metricKey.tags.some((t) => t.key === "db.namespace" && t.value === database.name) &&
+              pair.metricKey.tags.some((t) => t.key === "error.type" && t.value === "WriteError")
+          )
+        )
+        expect(failed).toHaveLength(1)
+        const tags = Object.fromEntries(failed[0]!.metricKey.tags.map((t) => [t.key, t.value]))
+        expect(tags).toMatchObject({
+          "db.system.name": "mongodb",
+          "db.operation.name": "insert",
+          "db.collection.name": "items",
+          "db.response.status_code": "11000",
+          "msc.node": "master"
+        })
+      })
   )
 
   it.scoped("per-node counters and a latency histogram record what each node served", () =>
@@ -75,16 +120,13 @@ layer(TestCluster.layer, { excludeTestServices: true })("observability", (it) =>
       const before = {
         master: yield* count("msc_operations_total", "master"),
         slaves: (yield* count("msc_operations_total", "slave-0")) + (yield* count("msc_operations_total", "slave-1")),
-        latency:
-          (yield* count("msc_operation_duration_ms", "slave-0")) +
-          (yield* count("msc_operation_duration_ms", "slave-1"))
+        latency: (yield* duration("slave-0")) + (yield* duration("slave-1"))
       }
       for (let i = 0; i < 10; i++) yield* collection.findOne({ _id: 1 })
       yield* collection.insertOne({ _id: 2 })
       const slaves =
         (yield* count("msc_operations_total", "slave-0")) + (yield* count("msc_operations_total", "slave-1"))
-      const latency =
-        (yield* count("msc_operation_duration_ms", "slave-0")) + (yield* count("msc_operation_duration_ms", "slave-1"))
+      const latency = (yield* duration("slave-0")) + (yield* duration("slave-1"))
       expect(slaves - before.slaves).toBe(10)
       expect(latency - before.latency).toBe(10)
       expect((yield* count("msc_operations_total", "master")) - before.master).toBe(1)

@@ -243,8 +243,10 @@ export interface Deadline {
 /** A later deadline an attempt may go on to, and when it may. */
 export interface Extension {
   readonly deadline: Deadline
-  /** Whether the node is alive right now. */
-  readonly alive: () => boolean
+  /** When the attempt began (`performance.now()`). */
+  readonly since: number
+  /** Whether the node is alive: it answered something since `since`. */
+  readonly alive: (since: number) => boolean
   /** Told when the attempt goes on past its own deadline. */
   readonly onExtend: () => void
 }
@@ -314,7 +316,7 @@ const call = <A, E>(
     const expire = () => {
       if (settled) return
       const extension = current.extend
-      if (extension !== undefined && extension.deadline.at > performance.now() && extension.alive()) {
+      if (extension !== undefined && extension.deadline.at > performance.now() && extension.alive(extension.since)) {
         current = extension.deadline
         extension.onExtend()
         timer = setTimeout(expire, Math.max(0, current.at - performance.now()))

@@ -105,7 +105,7 @@ const spanName = (operation: Operation) =>
     : `${operation.name} ${operation.collection}`
 
 const spanAttributes = (operation: Operation) => ({
-  "db.system": "mongodb",
+  "db.system.name": "mongodb",
   "db.operation.name": operation.name,
   "db.namespace": operation.database,
   ...(operation.collection === undefined ? {} : { "db.collection.name": operation.collection })
@@ -116,9 +116,10 @@ const nodeAttributes = (node: Node) => {
   return {
     "server.address": host,
     "server.port": Number(port),
-    "db.mongodb.node": Metrics.nodeTag(node),
-    "db.mongodb.node.role": node.role,
-    "db.mongodb.node.connection_id": node.connectionId
+    // the library's own attributes, out of the standard's db.mongodb.* names
+    "msc.node": Metrics.nodeTag(node),
+    "msc.node.role": node.role,
+    "msc.node.connection_id": node.connectionId
   }
 }
 
@@ -151,24 +152,38 @@ const spanOf = (operation: Operation) => {
 // spans go nowhere, so an operation run under it makes none
 const defaultTracer = Effect.runSync(Effect.tracer)
 
-// what an operation records its node and events on when no tracer would see them
-const silentSpan: Tracer.Span = {
-  _tag: "Span",
-  name: "mongo-master-slave",
-  spanId: "",
-  traceId: "",
-  parent: Option.none(),
-  context: Context.empty(),
-  status: { _tag: "Started", startTime: 0n },
-  attributes: new Map(),
-  links: [],
-  sampled: false,
-  kind: "client",
-  end: () => {},
-  attribute: () => {},
-  event: () => {},
-  addLinks: () => {}
+// What an operation records its node and events on when no tracer would see
+// them: one per operation, made once, which also tells the operation.
+const silentSpans = new WeakMap<Operation, Tracer.Span>()
+const silentSpanOf = (operation: Operation): Tracer.Span => {
+  let span = silentSpans.get(operation)
+  if (span === undefined) {
+    span = {
+      _tag: "Span",
+      name: "mongo-master-slave",
+      spanId: "",
+      traceId: "",
+      parent: Option.none(),
+      context: Context.empty(),
+      status: { _tag: "Started", startTime: 0n },
+      attributes: new Map(),
+      links: [],
+      sampled: false,
+      kind: "client",
+      end: () => {},
+      attribute: () => {},
+      event: () => {},
+      addLinks: () => {}
+    }
+    silentSpans.set(operation, span)
+    spanOperations.set(span, operation)
+  }
+  return span
 }
+
+// the operation a span is for: the router's metrics are labelled with it
+const spanOperations = new WeakMap<Tracer.Span, Operation>()
+const operationOf = (span: Tracer.Span): Operation => spanOperations.get(span)!
 
 /**
  * Runs `body` in a client span for the operation, handing it the span so the
@@ -181,9 +196,21 @@ const traced = <A, E, R>(
   operation: Operation,
   body: (span: Tracer.Span) => Effect.Effect<A, E, R>
 ) => {
-  if (Context.unsafeGet(fiber.currentDefaultServices, Tracer.Tracer) === defaultTracer) return body(silentSpan)
+  if (Context.unsafeGet(fiber.currentDefaultServices, Tracer.Tracer) === defaultTracer) {
+    return body(silentSpanOf(operation))
+  }
   const [name, options] = spanOf(operation)
-  return Effect.useSpan(name, options, body)
+  return Effect.useSpan(name, options, (span) => {
+    spanOperations.set(span, operation)
+    return Effect.tapError(body(span), (error) => Effect.sync(() => errorAttributes(span, error)))
+  })
+}
+
+// OpenTelemetry's failure attributes: the error's class, and the server's code if it gave one
+const errorAttributes = (span: Tracer.Span, error: unknown) => {
+  const tagged = error as { readonly _tag?: unknown; readonly code?: unknown }
+  span.attribute("error.type", typeof tagged._tag === "string" ? tagged._tag : "Error")
+  if (tagged.code !== undefined) span.attribute("db.response.status_code", String(tagged.code))
 }
 
 const closedError = (node: Node) =>
@@ -207,20 +234,27 @@ export const make = (options: RouterOptions): Router => {
   const onExtend = slaves.map(
     (slave) => () => health.unsafeTrouble(slave.connectionId, "slow", "a read ran past the attempt timeout on it")
   )
+  const answeredSince = slaves.map(
+    (slave) => (since: number) => !health.isDown(slave.connectionId) && health.answeredSince(slave.connectionId, since)
+  )
+  const attemptTimeoutMillis = options.attemptTimeoutMillis
   const attemptDeadline = (slave: Node, readDeadline: Deadline | undefined): Deadline => {
-    const attempt = deadlineIn(options.attemptTimeoutMillis, "attemptTimeout")
-    if (readDeadline === undefined || readDeadline.at <= attempt.at) return attempt
-    const id = slave.connectionId
-    const startedAt = performance.now()
+    const since = performance.now()
+    const at = since + attemptTimeoutMillis
+    if (readDeadline === undefined || readDeadline.at <= at) return readDeadline ?? attemptOnly(at)
     return {
-      ...attempt,
+      at,
+      timeoutMillis: attemptTimeoutMillis,
+      budget: "attemptTimeout",
       extend: {
         deadline: readDeadline,
-        alive: () => !health.isDown(id) && health.answeredSince(id, startedAt),
-        onExtend: onExtend[id]!
+        since,
+        alive: answeredSince[slave.connectionId]!,
+        onExtend: onExtend[slave.connectionId]!
       }
     }
   }
+  const attemptOnly = (at: number): Deadline => ({ at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout" })
 
   const onNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
@@ -232,12 +266,11 @@ export const make = (options: RouterOptions): Router => {
     Effect.suspend(() => {
       // taken when the attempt starts, not when it is built: a read builds
       // every slave's attempt before it tries the first
-      const deadline = earliest(
+      // a slave's attempt deadline already knows the read's
+      const deadline =
         node.role === "slave"
           ? attemptDeadline(node, readDeadline)
-          : deadlineIn(operationTimeoutMillis, "operationTimeout"),
-        readDeadline
-      )
+          : earliest(deadlineIn(operationTimeoutMillis, "operationTimeout"), readDeadline)
       if (closed) return closedError(node)
       if (node.role === "slave") {
         // found down since the read began (its order was taken then): not tried
@@ -257,7 +290,7 @@ export const make = (options: RouterOptions): Router => {
       return Effect.matchCauseEffect(work, {
         onSuccess: (value) => {
           const millis = performance.now() - started
-          recorders.get(node)!.operation(millis, false)
+          recorders.get(node)!.operation(operationOf(span), millis)
           if (node.role === "slave") {
             health.unsafeSucceeded(node.connectionId, millis)
             const seen = health.seen[node.connectionId]!
@@ -271,7 +304,7 @@ export const make = (options: RouterOptions): Router => {
           if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
           const millis = performance.now() - started
           const failure = Option.getOrUndefined(Cause.failureOption(cause))
-          recorders.get(node)!.operation(millis, true)
+          recorders.get(node)!.operation(operationOf(span), millis, failure ?? { _tag: "Defect" })
           if (node.role === "slave" && failure?._tag === "NodeUnavailable") {
             // refused, or said it cannot serve: down, skipped until the prober sees it
             // back; no answer in time, or a broken connection: slow, tried last, probed now
