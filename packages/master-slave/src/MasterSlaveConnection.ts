@@ -19,7 +19,7 @@ import type * as Scope from "effect/Scope"
 import * as Consistency from "./Consistency.js"
 import type { CursorRef } from "./Cursor.js"
 import type { Database } from "./Database.js"
-import type { Document, DocumentSchema } from "./Document.js"
+import type { DocumentSchema } from "./Document.js"
 import {
   ConfigError,
   type ConnectionError,
@@ -135,11 +135,13 @@ export interface MasterSlaveConnection extends WriteConcern.Control, Equal.Equal
   /** The default document schema. */
   readonly documentSchema: Effect.Effect<DocumentSchema<unknown, unknown>>
   /**
-   * Changes the default document schema, for collections made afterwards. It
-   * should decode into a document (collections without a schema of their own
-   * are typed as `Document`).
+   * Changes the default document schema, for collections made afterwards:
+   * any schema `collection(name, schema)` takes, a `Schema.Class` included.
+   * It should decode into a document (collections without a schema of their
+   * own are typed as `Document`). Something that is not a Schema is an
+   * `InvalidOption` (since 0.2.0).
    */
-  readonly setDocumentSchema: <A extends Document, I>(schema: DocumentSchema<A, I>) => Effect.Effect<void>
+  readonly setDocumentSchema: <A, I>(schema: DocumentSchema<A, I>) => Effect.Effect<void, InvalidOption>
   /** Starts a request for the enclosing scope: reads go to the master. */
   readonly startRequest: Effect.Effect<void, never, Scope.Scope>
   /** Runs an effect as a request: reads go to the master. */

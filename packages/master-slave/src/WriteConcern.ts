@@ -13,7 +13,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type { WriteConcernSettings } from "mongodb"
-import { InvalidOption } from "./Errors.js"
+import { InvalidOption, showValue } from "./Errors.js"
 
 /**
  * The getlasterror options.
@@ -181,7 +181,8 @@ export const fromUriParams = (params: URLSearchParams): Either.Either<State, Inv
 export interface Control {
   /** Whether writes are acknowledged. */
   readonly safe: Effect.Effect<boolean>
-  readonly setSafe: (safe: boolean) => Effect.Effect<void>
+  /** Sets `safe`; anything but a boolean is an `InvalidOption` (since 0.2.0). */
+  readonly setSafe: (safe: boolean) => Effect.Effect<void, InvalidOption>
   readonly getLastErrorOptions: Effect.Effect<LastErrorOptions>
   /** Sets options (implies `safe`); fails with `InvalidOption` naming the bad one. */
   readonly setLastErrorOptions: (options: typeof LastErrorOptions.Encoded) => Effect.Effect<void, InvalidOption>
@@ -208,7 +209,10 @@ export const makeControl = (initial: State): Effect.Effect<Control> =>
  */
 export const controlOf = (ref: Ref.Ref<State>): Control => ({
   safe: Effect.map(Ref.get(ref), (state) => state.safe),
-  setSafe: (safe) => Ref.update(ref, (state) => ({ ...state, safe })),
+  setSafe: (safe) =>
+    typeof safe === "boolean"
+      ? Ref.update(ref, (state) => ({ ...state, safe }))
+      : Effect.fail(new InvalidOption({ option: "safe", reason: `expected true or false, got ${showValue(safe)}` })),
   getLastErrorOptions: Effect.map(Ref.get(ref), (state) => state.options),
   setLastErrorOptions: (options) =>
     Either.match(validate(options), {
@@ -221,7 +225,7 @@ export const controlOf = (ref: Ref.Ref<State>): Control => ({
       ? Ref.update(ref, (state) => unsetOptions(state, names))
       : Effect.fail(
           new InvalidOption({
-            option: String(unknown),
+            option: typeof unknown === "string" ? unknown : showValue(unknown),
             reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
           })
         )

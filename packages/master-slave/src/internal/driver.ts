@@ -1,7 +1,10 @@
 import * as Effect from "effect/Effect"
 import {
+  BSON,
   MongoBulkWriteError,
   MongoClientClosedError,
+  MongoCompatibilityError,
+  MongoInvalidArgumentError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
@@ -11,6 +14,7 @@ import {
 import {
   ConnectionError,
   CursorNotFound,
+  InvalidOption,
   type NodeRef,
   NodeUnavailable,
   OperationTimeout,
@@ -134,10 +138,54 @@ export const databaseOperation = (name: string, database: string, write: boolean
 })
 
 /** The errors a read's driver call fails with. */
-export type ReadCallError = ConnectionError | NodeUnavailable | CursorNotFound | ServerError | OperationTimeout
+export type ReadCallError =
+  | ConnectionError
+  | NodeUnavailable
+  | CursorNotFound
+  | ServerError
+  | OperationTimeout
+  | InvalidOption
 
 /** The errors a write's driver call fails with. */
-export type WriteCallError = ConnectionError | NodeUnavailable | WriteError | ServerError | OperationTimeout
+export type WriteCallError =
+  | ConnectionError
+  | NodeUnavailable
+  | WriteError
+  | ServerError
+  | OperationTimeout
+  | InvalidOption
+
+// The option a driver's refusal of its arguments is about, from its message.
+const refusedOptions: ReadonlyArray<readonly [RegExp, string]> = [
+  [/sort/i, "options.sort"],
+  [/read ?preference/i, "options.readPreference"],
+  [/read ?concern/i, "options.readConcern"],
+  [/collation/i, "options.collation"],
+  [/projection/i, "options.projection"],
+  [/\bhint\b/i, "options.hint"]
+]
+
+/**
+ * What the driver throws when it refuses its arguments before sending
+ * anything — a sort direction or read preference it does not know, a value
+ * BSON cannot hold, a document too large — as an `InvalidOption` naming the
+ * option when the message says which.
+ */
+const argumentError = (operation: Operation, error: unknown): InvalidOption | undefined => {
+  const refused =
+    error instanceof MongoInvalidArgumentError ||
+    error instanceof MongoCompatibilityError ||
+    BSON.BSONError.isBSONError(error) ||
+    // the serializer recursing through a value nested too deep for the stack
+    (error instanceof RangeError && /call stack/i.test(error.message))
+  if (!refused) return undefined
+  const message = (error as Error).message
+  const option = refusedOptions.find(([pattern]) => pattern.test(message))?.[1] ?? "arguments"
+  return new InvalidOption({
+    option,
+    reason: `the driver refused them for ${operation.name} on ${operation.namespace}: ${message}`
+  })
+}
 
 const serverCode = (error: MongoServerError): number | undefined =>
   typeof error.code === "number" ? error.code : undefined
@@ -181,7 +229,7 @@ const serverError = (node: NodeRef, operation: Operation, error: unknown) =>
 
 /** Maps what the driver throws during a read to this library's typed errors. */
 export const mapReadError = (node: NodeRef, operation: Operation, error: unknown, cursorId?: bigint): ReadCallError => {
-  const known = common(node, error)
+  const known = common(node, error) ?? argumentError(operation, error)
   if (known !== undefined) return known
   if (error instanceof MongoServerError && error.code === 43) {
     return new CursorNotFound({ cursorId: cursorId ?? 0n, node })
@@ -191,7 +239,7 @@ export const mapReadError = (node: NodeRef, operation: Operation, error: unknown
 
 /** Maps what the driver throws during a write or command to this library's typed errors. */
 export const mapWriteError = (node: NodeRef, operation: Operation, error: unknown): WriteCallError => {
-  const known = common(node, error)
+  const known = common(node, error) ?? argumentError(operation, error)
   if (known !== undefined) return known
   if (error instanceof MongoBulkWriteError) {
     const first = Array.isArray(error.writeErrors) ? error.writeErrors[0] : error.writeErrors
@@ -368,5 +416,11 @@ export const commandCall = <A>(
   operation: Operation,
   f: (signal: AbortSignal) => Promise<A>,
   deadline: Deadline
-): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError | OperationTimeout> =>
-  call(node, operation, f, (error) => common(node, error) ?? serverError(node, operation, error), deadline)
+): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError | OperationTimeout | InvalidOption> =>
+  call(
+    node,
+    operation,
+    f,
+    (error) => common(node, error) ?? argumentError(operation, error) ?? serverError(node, operation, error),
+    deadline
+  )
