@@ -298,20 +298,57 @@ const lastErrorOf = (node: NodeRef): string => {
   return lastError === undefined ? "" : `; the driver last reported: ${lastError}`
 }
 
-const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout =>
-  deadline.budget === "attemptTimeout"
-    ? new NodeUnavailable({
-        node,
-        reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
-        kind: "timeout"
-      })
-    : new OperationTimeout({
-        operation: `${operation.name} on ${operation.namespace}`,
-        budget: deadline.budget,
-        millis: deadline.timeoutMillis,
-        node,
-        write: operation.write
-      })
+// Why the driver cannot reach the node right now, if it knows: the error of
+// a server it currently describes as Unknown (refused, reset, timed out, ...).
+// A call that waited for such a server all its attempt timeout waited on
+// server selection, not on an answer.
+const currentFailure = (node: NodeRef): Error | undefined => {
+  const client = (node as { readonly client?: unknown }).client as
+    | { readonly topology?: { readonly description?: { readonly servers?: Map<string, unknown> } } }
+    | undefined
+  const servers = client?.topology?.description?.servers
+  if (servers === undefined) return undefined
+  for (const server of servers.values()) {
+    const { type, error } = server as { readonly type?: string; readonly error?: unknown }
+    if (type === "Unknown" && error instanceof Error) return error
+  }
+  return undefined
+}
+
+const kindWords: Record<UnavailableKind, string> = {
+  refused: "refused",
+  reset: "its connection was reset or closed",
+  timeout: "no answer",
+  "not-serving": "it cannot serve now",
+  down: "down"
+}
+
+const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout => {
+  if (deadline.budget !== "attemptTimeout") {
+    return new OperationTimeout({
+      operation: `${operation.name} on ${operation.namespace}`,
+      budget: deadline.budget,
+      millis: deadline.timeoutMillis,
+      node,
+      write: operation.write
+    })
+  }
+  const failure = currentFailure(node)
+  if (failure !== undefined) {
+    const kind = unavailableKind(failure)
+    return new NodeUnavailable({
+      node,
+      reason: `${kindWords[kind]}: ${failure.message} (the driver could not reach it within the attempt timeout, ${deadline.timeoutMillis} ms)`,
+      kind,
+      cause: failure
+    })
+  }
+  return new NodeUnavailable({
+    node,
+    reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
+    kind: "timeout"
+  })
+}
 
 /**
  * Runs one driver call within a deadline. The call gets an `AbortSignal`:
