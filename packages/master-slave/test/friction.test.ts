@@ -3,6 +3,7 @@
  * the library as a new user (issue 10), and each is fixed here.
  */
 import { expect, layer } from "@effect/vitest"
+import { Cluster } from "@mongo-master-slave/testkit"
 import { Effect, Exit } from "effect"
 import { connect, seeded, TestCluster } from "./support.js"
 
@@ -30,6 +31,27 @@ layer(TestCluster.layer, { excludeTestServices: true })("what a newcomer trips o
       // refused: down, so the next read does not wait for it
       const [status] = yield* connection.slaveStatus
       expect(status?.down).toBe(true)
+    })
+  )
+
+  it.scoped("a slave that is the master written another way (localhost for 127.0.0.1) is refused", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const master = new URL(cluster.masterUri)
+      for (const host of ["localhost", "LOCALHOST", "[::1]", "localhost."]) {
+        const alias = cluster.masterUri.replace(master.hostname, host)
+        const error = yield* Effect.flip(Effect.scoped(connect({ slaveUris: [cluster.slaveUris[0]!, alias] })))
+        expect(error._tag).toBe("ConfigError")
+        expect(error.message).toMatch(/^bad configuration of slaves\[1\]: .* names the master's node \(/)
+      }
+      // two slaves that are one node, written two ways
+      const slave = new URL(cluster.slaveUris[0]!)
+      const twice = yield* Effect.flip(
+        Effect.scoped(
+          connect({ slaveUris: [cluster.slaveUris[0]!, cluster.slaveUris[0]!.replace(slave.hostname, "localhost")] })
+        )
+      )
+      expect(twice.message).toMatch(/slaves\[1\]: .* names the same node as slaves\[0\]/)
     })
   )
 })

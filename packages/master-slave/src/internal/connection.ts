@@ -27,6 +27,7 @@ import * as Monitor from "./monitor.js"
 import { ensureConnected } from "./node.js"
 import { DurationInput, decodeOptions, nonNegativeMillis, positiveMillis } from "./options.js"
 import * as Router from "./router.js"
+import * as Uri from "./uri.js"
 import * as Validate from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/MasterSlaveConnection")
@@ -112,7 +113,8 @@ const hedgeSettings = (
     return { delayMillis, maxShare: settings.maxShare ?? 0.1 }
   })
 
-const hostsOf = (node: Node) => node.address.split(",").sort().join(",")
+// the node an address names, however its hosts are written (localhost is 127.0.0.1)
+const hostsOf = (node: Node) => Uri.nodeKey(node.address.split(","))
 
 class Connection implements MasterSlaveConnection {
   readonly [TypeId] = TypeId
@@ -320,7 +322,7 @@ export const make = (
       if (hostsOf(slave) === hostsOf(master.node)) {
         return yield* new ConfigError({
           setting: `slaves[${slave.connectionId}]`,
-          reason: `${slave.uri} names the master's node; a slave must be another node`
+          reason: `${slave.uri} names the master's node (${master.node.uri}); a slave must be another node`
         })
       }
     }
