@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc, Redacted } from "effect"
 import { ConfigError } from "../src/Errors.js"
 import * as Uri from "../src/internal/uri.js"
+import { splitUris } from "../src/MasterSlaveConnection.js"
 import * as Slaves from "../src/Slaves.js"
 
 const parsed = (uri: unknown) => {
@@ -61,4 +62,25 @@ describe("connection strings", () => {
   it.prop("any string is a host key, without throwing", [fc.array(fc.string())], ([hosts]) => {
     expect(typeof Uri.nodeKey(hosts)).toBe("string")
   })
+
+  it.prop(
+    "URIs joined by commas, spaces, newlines or both split back into the same URIs, a replica set's commas kept",
+    [
+      fc.array(
+        fc
+          .tuple(
+            fc.constantFrom("mongodb://", "mongodb+srv://", "MONGODB://"),
+            fc.array(fc.tuple(fc.domain(), fc.integer({ min: 1, max: 65535 })), { minLength: 1, maxLength: 3 }),
+            fc.constantFrom("", "/", "/?directConnection=true", "/db?authSource=admin&w=1")
+          )
+          .map(([scheme, hosts, rest]) => `${scheme}${hosts.map(([h, p]) => `${h}:${p}`).join(",")}${rest}`),
+        { minLength: 1, maxLength: 5 }
+      ),
+      fc.array(fc.constantFrom(",", " ", ", ", " ,", "\n", "\t", " , "), { minLength: 5, maxLength: 5 })
+    ],
+    ([uris, separators]) => {
+      const joined = uris.map((uri, i) => (i === 0 ? uri : `${separators[i % separators.length]}${uri}`)).join("")
+      expect(splitUris(` ${joined} `)).toEqual(uris)
+    }
+  )
 })

@@ -50,6 +50,15 @@ export const parse = (setting: string, input: unknown): ParsedUri | ConfigError 
 // Best effort for a string that does not even parse: hide what looks like a secret.
 const redactLoosely = (uri: string): string => redactConnectionString(uri, { replacementString: "***" })
 
+/** A connection string with its secrets hidden, whether it parses or not: safe to print. */
+export const redact = (uri: string): string => {
+  try {
+    return new ConnectionString(uri).redact({ redactUsernames: false, replacementString: "***" }).toString()
+  } catch {
+    return redactLoosely(uri)
+  }
+}
+
 /** A connection string as it may be given: plain or `Redacted`. */
 export type Input = string | Redacted.Redacted<string>
 
