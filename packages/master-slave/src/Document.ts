@@ -210,11 +210,21 @@ export const decode = <A, I>(
   // the default schema accepts any document as it is: no copy on the hot path
   if ((schema as Schema.Schema.AnyNoContext) === Document) return Either.right(document as A)
   const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
-  return Either.mapBoth(decodeWith(document), {
+  let decoded: Either.Either<unknown, ParseResult.ParseError>
+  try {
+    decoded = decodeWith(document)
+  } catch (thrown) {
+    // a transformation of the schema's own that throws rather than fails
+    return Either.left(new DecodeError({ namespace, path: [], reason: threw(thrown) }))
+  }
+  return Either.mapBoth(decoded, {
     onLeft: (error) => new DecodeError({ namespace, ...firstIssue(error) }),
     onRight: (value) => value as A
   })
 }
+
+const threw = (thrown: unknown): string =>
+  `the schema threw: ${thrown instanceof Error ? thrown.message : showValue(thrown)}`
 
 /**
  * Encodes a document to write to `namespace`, failing with an `EncodeError`
@@ -228,10 +238,15 @@ export const encode = <A, I>(
   namespace: string,
   value: A
 ): Either.Either<Record<string, unknown>, EncodeError> => {
-  const encoded =
-    (schema as Schema.Schema.AnyNoContext) === Document
-      ? Either.right<unknown>(value)
-      : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
+  let encoded: Either.Either<unknown, ParseResult.ParseError>
+  try {
+    encoded =
+      (schema as Schema.Schema.AnyNoContext) === Document
+        ? Either.right<unknown>(value)
+        : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
+  } catch (thrown) {
+    return Either.left(new EncodeError({ namespace, path: [], reason: threw(thrown) }))
+  }
   if (Either.isLeft(encoded)) return Either.left(new EncodeError({ namespace, ...firstIssue(encoded.left) }))
   const document = encoded.right
   if (!isDocumentLike(document)) {

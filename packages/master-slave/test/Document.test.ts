@@ -95,4 +95,20 @@ describe("documents", () => {
       expect(Doc.dateTimesToDates(value)).toBe(value)
     }
   )
+
+  it("a schema whose transformation throws is a DecodeError or EncodeError, not a defect", () => {
+    const Throwing = Schema.transform(Schema.Struct({ n: Schema.Number }), Schema.Struct({ n: Schema.Number }), {
+      strict: true,
+      decode: () => {
+        throw new Error("boom")
+      },
+      encode: () => {
+        throw new Error("bang")
+      }
+    })
+    const decoded = Either.getLeft(Doc.decode(Throwing, "app.items", false, { n: 1 }))
+    expect(decoded._tag === "Some" && decoded.value.message).toMatch(/the schema threw: boom/)
+    const encoded = Either.getLeft(Doc.encode(Throwing, "app.items", { n: 1 }))
+    expect(encoded._tag === "Some" && encoded.value.message).toMatch(/the schema threw: bang/)
+  })
 })
