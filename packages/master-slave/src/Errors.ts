@@ -46,7 +46,7 @@ export const showValue = (value: unknown): string => {
               : Array.isArray(value)
                 ? `an array of ${value.length}`
                 : typeof value === "object" && value !== null && !isPlainObject(value)
-                  ? `a ${value.constructor?.name ?? "object"}`
+                  ? withArticle(value.constructor?.name ?? "object")
                   : typeof value === "object" && value !== null
                     ? (JSON.stringify(value) ?? "an object")
                     : String(value)
@@ -55,6 +55,8 @@ export const showValue = (value: unknown): string => {
   }
   return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown
 }
+
+const withArticle = (noun: string): string => `${/^[aeiouAEIOU]/.test(noun) ? "an" : "a"} ${noun}`
 
 const isPlainObject = (value: object): boolean => {
   const proto = Object.getPrototypeOf(value)

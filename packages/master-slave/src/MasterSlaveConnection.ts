@@ -32,6 +32,7 @@ import {
 } from "./Errors.js"
 import * as internal from "./internal/connection.js"
 import * as Uri from "./internal/uri.js"
+import { walkProblem } from "./internal/validate.js"
 import * as Master from "./Master.js"
 import type { Node } from "./Node.js"
 import * as ReadStrategy from "./ReadStrategy.js"
@@ -345,6 +346,10 @@ const fromConfigError = (error: ConfigErrorEffect.ConfigError): ConfigError => {
         collect(e.left)
         collect(e.right)
         return
+      case "MissingData":
+        // Effect hides the message of a missing Redacted setting: say it here
+        problems.push({ path: e.path, message: "missing: it must be set" })
+        return
       default:
         problems.push({ path: e.path, message: e.message })
     }
@@ -368,9 +373,21 @@ const wrapProblem = (wrapped: unknown, path: ReadonlyArray<string>): ConfigError
       reason: `expected a Config (such as Config.redacted("MY_URI") or Config.succeed(value)), or an object of them, got ${showValue(wrapped)}`
     })
   }
-  for (const [key, value] of Object.entries(wrapped)) {
+  const entries = Object.entries(wrapped)
+  if (entries.length === 0) {
+    return new ConfigError({ setting, reason: "expected a Config, or an object of them, got an empty object" })
+  }
+  for (const [key, value] of entries) {
     const problem = wrapProblem(value, [...path, key])
     if (problem !== undefined) return problem
+  }
+  for (const required of path.length === 0 ? ["masterUri", "slaveUris"] : []) {
+    if (!(required in wrapped)) {
+      return new ConfigError({
+        setting: required,
+        reason: `missing: layerConfig needs ${required === "masterUri" ? "the master's connection string" : "the slaves' connection strings"}`
+      })
+    }
   }
   return undefined
 }
@@ -393,6 +410,8 @@ export const layerConfig = (
 ): Layer.Layer<MasterSlaveConnection, ConfigError | ConnectionError> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
+      const tooDeep = walkProblem(config)
+      if (tooDeep !== undefined) return yield* new ConfigError({ setting: "layerConfig", reason: tooDeep })
       const problem = wrapProblem(config, [])
       if (problem !== undefined) return yield* problem
       const settings = yield* Effect.suspend(() => Config.unwrap(config)).pipe(Effect.mapError(fromConfigError))

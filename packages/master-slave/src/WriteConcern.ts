@@ -14,6 +14,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type { WriteConcernSettings } from "mongodb"
 import { InvalidOption, showValue } from "./Errors.js"
+import { walkProblem } from "./internal/validate.js"
 
 /**
  * The getlasterror options.
@@ -91,8 +92,20 @@ const decodeOptions = Schema.decodeUnknownEither(LastErrorOptions, { onExcessPro
  * @since 0.1.0
  * @category decoding
  */
-export const validate = (input: unknown): Either.Either<LastErrorOptions, InvalidOption> =>
-  Either.mapLeft(decodeOptions(input), (error) => {
+export const validate = (input: unknown): Either.Either<LastErrorOptions, InvalidOption> => {
+  const proto = typeof input === "object" && input !== null ? Object.getPrototypeOf(input) : undefined
+  if (proto !== Object.prototype && proto !== null) {
+    return Either.left(
+      new InvalidOption({
+        option: "write concern",
+        reason: `expected an object of getlasterror options (${optionNames.join(", ")}), got ${showValue(input)}`
+      })
+    )
+  }
+  // a value nested too deep for the schema's report of it (which recurses)
+  const problem = walkProblem(input)
+  if (problem !== undefined) return Either.left(new InvalidOption({ option: "write concern", reason: problem }))
+  return Either.mapLeft(decodeOptions(input), (error) => {
     const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
     const option = issue?.path[0]
     return new InvalidOption({
@@ -103,6 +116,7 @@ export const validate = (input: unknown): Either.Either<LastErrorOptions, Invali
           : (issue?.message ?? error.message)
     })
   })
+}
 
 /**
  * Sets options, keeping the others: implies `safe` (PyMongo's
@@ -224,10 +238,15 @@ export const controlOf = (ref: Ref.Ref<State>): Control => ({
     return unknown === undefined
       ? Ref.update(ref, (state) => unsetOptions(state, names))
       : Effect.fail(
-          new InvalidOption({
-            option: typeof unknown === "string" ? unknown : showValue(unknown),
-            reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
-          })
+          typeof unknown === "string"
+            ? new InvalidOption({
+                option: unknown,
+                reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
+              })
+            : new InvalidOption({
+                option: "write concern",
+                reason: `expected the name of a getlasterror option (${optionNames.join(", ")}), got ${showValue(unknown)}`
+              })
         )
   },
   state: Ref.get(ref)

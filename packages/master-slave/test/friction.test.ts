@@ -3,10 +3,13 @@
  * the library as a new user (issue 10), and each is fixed here.
  */
 import { expect, layer } from "@effect/vitest"
-import { Cluster } from "@mongo-master-slave/testkit"
+import { Cluster, FaultProxy } from "@mongo-master-slave/testkit"
 import { Config, ConfigProvider, Effect, Exit, Layer, Redacted, Schema } from "effect"
+import type { WriteFailure } from "../src/Errors.js"
+import * as Master from "../src/Master.js"
 import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
 import * as ReadStrategy from "../src/ReadStrategy.js"
+import * as Slaves from "../src/Slaves.js"
 import { connect, seeded, TestCluster } from "./support.js"
 
 const fromEnv = (variables: Record<string, string>) =>
@@ -182,6 +185,37 @@ layer(TestCluster.layer, { excludeTestServices: true })("what a newcomer trips o
       expect(secret._tag).toBe("ConfigError")
       expect(secret.message).toMatch(/names the master's node/)
       expect(secret.message).not.toMatch(/s3cret|=pp/)
+    })
+  )
+
+  it.scoped("a batch write the master never answered is NodeUnavailable, not a WriteError with code 0", () =>
+    Effect.gen(function* () {
+      const cluster = yield* Cluster.Cluster
+      const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.masterUri))
+      const connection = yield* built(
+        MasterSlaveConnection.layer({ heartbeat: false }).pipe(
+          Layer.provide(
+            Layer.merge(
+              Master.layer({ uri: proxy.uri, operationTimeout: "2 seconds" }),
+              Slaves.layer(cluster.slaveUris)
+            )
+          )
+        )
+      )
+      const items = yield* Effect.flatMap(connection.database(TestCluster.uniqueDatabaseName("reset")), (db) =>
+        db.collection("items")
+      )
+      yield* items.insertOne({ n: 0 })
+      yield* proxy.setMode(FaultProxy.Mode.Reset())
+      const writes: ReadonlyArray<Effect.Effect<unknown, WriteFailure>> = [
+        items.bulkWrite([{ insertOne: { document: { n: 1 } } }]),
+        items.insertMany([{ n: 2 }, { n: 3 }])
+      ]
+      for (const write of writes) {
+        const error = yield* Effect.flip(write)
+        expect(error._tag).toBe("NodeUnavailable")
+        expect(error._tag === "NodeUnavailable" && error.kind).toBe("reset")
+      }
     })
   )
 })

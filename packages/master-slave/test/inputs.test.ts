@@ -7,9 +7,12 @@
  * issue 10 listed, each with what it returns now.)
  */
 import { expect, layer } from "@effect/vitest"
-import { Cause, Effect, Equal, Exit, Hash, Option, Schema, Stream } from "effect"
+import { Cluster } from "@mongo-master-slave/testkit"
+import { Cause, Effect, Equal, Exit, Hash, Layer, Option, Schema, Stream } from "effect"
 import type { Database } from "../src/Database.js"
-import type { MasterSlaveConnection } from "../src/MasterSlaveConnection.js"
+import * as Master from "../src/Master.js"
+import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
+import * as Slaves from "../src/Slaves.js"
 import { connect, seeded, TestCluster } from "./support.js"
 
 // biome-ignore lint/suspicious/noExplicitAny: the point is calling the API as untyped code does
@@ -37,7 +40,7 @@ const nested = (depth: number, leaf: unknown = 1): Record<string, unknown> => {
   return value
 }
 
-const sanity = (connection: MasterSlaveConnection, database: Database) =>
+const sanity = (connection: MasterSlaveConnection.MasterSlaveConnection, database: Database) =>
   Effect.gen(function* () {
     const items = yield* database.collection("sanity")
     const _id = `${Date.now()}-${Math.random()}`
@@ -199,6 +202,33 @@ layer(TestCluster.layer, { excludeTestServices: true })("bad inputs on the real 
     })
   )
 
+  it.scoped("what the fuzz suite found: batches, replacements for updates, empty batches", () =>
+    Effect.gen(function* () {
+      const connection = yield* connect()
+      const { database, collection } = yield* seeded(connection, "found", [{ _id: 1 }])
+      const items: Untyped = collection
+      expect((yield* failure(() => items.bulkWrite([{ insertOne: { document: 5 } }]))).message).toBe(
+        "invalid operations[0].insertOne.document: expected a document, got 5"
+      )
+      expect((yield* failure(() => items.bulkWrite([{ deleteOne: {} }]))).message).toBe(
+        "invalid operations[0].deleteOne.filter: expected a filter document such as { _id: 1 }, got undefined"
+      )
+      expect((yield* failure(() => items.bulkWrite([{ bogus: {} }]))).message).toMatch(
+        /^invalid operations\[0\]: expected one of insertOne, replaceOne, updateOne, updateMany, deleteOne, deleteMany/
+      )
+      expect((yield* failure(() => items.bulkWrite([])))._tag).toBe("InvalidOption")
+      expect((yield* failure(() => items.insertMany([]))).message).toBe(
+        "invalid documents: expected at least one document: MongoDB refuses an empty batch"
+      )
+      // the driver's own refusals, under the argument they are about
+      expect((yield* failure(() => items.updateOne({ _id: 1 }, { n: 1 }))).message).toMatch(
+        /^invalid update: the driver refused them for update on .*: Update document requires atomic operators/
+      )
+      expect((yield* failure(() => items.findOne({ "a\u0000b": 1 })))._tag).toBe("InvalidOption")
+      yield* sanity(connection, database)
+    })
+  )
+
   it.scoped("options the library manages are refused, saying what to use instead", () =>
     Effect.gen(function* () {
       const connection = yield* connect()
@@ -271,6 +301,18 @@ layer(TestCluster.layer, { excludeTestServices: true })("bad inputs on the real 
       expect(yield* connection.safe).toBe(true)
       expect((yield* failure(() => untyped.setLastErrorOptions(null)))._tag).toBe("InvalidOption")
       expect((yield* failure(() => untyped.unsetLastErrorOptions(5)))._tag).toBe("InvalidOption")
+      // a layer's option nested too deep for the schema's report of it
+      const cluster = yield* Cluster.Cluster
+      const deepOption = yield* Effect.flip(
+        Effect.scoped(
+          Layer.build(
+            MasterSlaveConnection.layer({ hedge: nested(10_000) } as never).pipe(
+              Layer.provide(Layer.merge(Master.layer(cluster.masterUri), Slaves.layer(cluster.slaveUris)))
+            )
+          )
+        )
+      )
+      expect(deepOption.message).toMatch(/^bad configuration of options: it is nested more than 200 levels deep/)
       const { collection } = yield* seeded(connection, "staleness", [{ _id: 1 }])
       for (const bad of [null, -1, "-5 millis", -5n, "soon", Number.NaN]) {
         const error = yield* failure(() => (collection as Untyped).findOne({}, { maxStaleness: bad }))

@@ -63,9 +63,10 @@ const refusedCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EN
  * connection), timeout (no answer) or not-serving (it said so).
  */
 export const unavailableKind = (error: unknown): UnavailableKind => {
-  if (error instanceof MongoServerError) return "not-serving"
+  // a socket error first, even wrapped in a server error (a bulk write's)
   const code = socketCode(error)
   if (code !== undefined) return refusedCodes.has(code) ? "refused" : code === "ETIMEDOUT" ? "timeout" : "reset"
+  if (error instanceof MongoServerError) return "not-serving"
   if (error instanceof MongoServerSelectionError) {
     // selection gave up on a server it could not reach: say why, if the driver said
     return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(error.message) ? "refused" : "timeout"
@@ -157,6 +158,9 @@ export type WriteCallError =
 
 // The option a driver's refusal of its arguments is about, from its message.
 const refusedOptions: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^update document/i, "update"],
+  [/^replacement document/i, "replacement"],
+  [/"explain"/, "options.explain"],
   [/sort/i, "options.sort"],
   [/read ?preference/i, "options.readPreference"],
   [/read ?concern/i, "options.readConcern"],
@@ -177,7 +181,9 @@ const argumentError = (operation: Operation, error: unknown): InvalidOption | un
     error instanceof MongoCompatibilityError ||
     BSON.BSONError.isBSONError(error) ||
     // the serializer recursing through a value nested too deep for the stack
-    (error instanceof RangeError && /call stack/i.test(error.message))
+    (error instanceof RangeError && /call stack/i.test(error.message)) ||
+    // the driver using a value as what it is not (a number as a document, ...)
+    error instanceof TypeError
   if (!refused) return undefined
   const message = (error as Error).message
   const option = refusedOptions.find(([pattern]) => pattern.test(message))?.[1] ?? "arguments"
@@ -237,12 +243,24 @@ export const mapReadError = (node: NodeRef, operation: Operation, error: unknown
   return serverError(node, operation, error)
 }
 
+const networkMessage =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connection \d+ to .* (closed|timed out)|socket/i
+
 /** Maps what the driver throws during a write or command to this library's typed errors. */
 export const mapWriteError = (node: NodeRef, operation: Operation, error: unknown): WriteCallError => {
   const known = common(node, error) ?? argumentError(operation, error)
   if (known !== undefined) return known
   if (error instanceof MongoBulkWriteError) {
     const first = Array.isArray(error.writeErrors) ? error.writeErrors[0] : error.writeErrors
+    // the driver's own failure (a connection reset, ...) wrapped as a bulk error: no write was refused
+    if (first === undefined && serverCode(error) === undefined && networkMessage.test(error.message)) {
+      const kind = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(error.message)
+        ? "refused"
+        : /timed out|ETIMEDOUT/i.test(error.message)
+          ? "timeout"
+          : "reset"
+      return new NodeUnavailable({ node, reason: error.message, kind, cause: error })
+    }
     return new WriteError({
       namespace: operation.namespace,
       code: first?.code ?? serverCode(error) ?? 0,

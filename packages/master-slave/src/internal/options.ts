@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ConfigError, InvalidOption, showValue } from "../Errors.js"
+import { walkProblem } from "./validate.js"
 
 /** A duration given as Effect accepts it: `"2 seconds"`, a number of milliseconds, a `Duration`. */
 export const DurationInput = Schema.declare(
@@ -22,8 +23,11 @@ export const decodeOptions = <A, I>(
   schema: Schema.Schema<A, I, never>,
   setting: string,
   input: unknown
-): Either.Either<A, ConfigError> =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
+): Either.Either<A, ConfigError> => {
+  // a value nested too deep for the schema's report of it (which recurses)
+  const problem = walkProblem(input)
+  if (problem !== undefined) return Either.left(new ConfigError({ setting, reason: problem }))
+  return Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
     // of a union's alternatives, the one that got furthest says best what is wrong
     const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
     const issue = issues.reduce<(typeof issues)[number] | undefined>(
@@ -36,6 +40,7 @@ export const decodeOptions = <A, I>(
       reason: issue?._tag === "Unexpected" ? "unknown option" : (issue?.message ?? error.message)
     })
   })
+}
 
 // Node's timers hold at most 2^31 - 1 ms (24.8 days): a longer one fires at once.
 const maxTimerMillis = 2_147_483_647

@@ -190,20 +190,46 @@ export const pipeline = (value: unknown, option = "pipeline"): InvalidOption | u
   return walked(option, value)
 }
 
-/** `bulkWrite`'s operations: an array of operation documents. */
+// what each kind of bulk operation holds, and how each part is checked
+const bulkParts: Record<string, Record<string, (value: unknown, option: string) => InvalidOption | undefined>> = {
+  insertOne: { document: (v, o) => (isDocumentLike(v) ? undefined : notA("document", v, o)) },
+  replaceOne: {
+    filter: (v, o) => filter(v, true, o),
+    replacement: (v, o) => (isDocumentLike(v) ? undefined : notA("document", v, o))
+  },
+  updateOne: { filter: (v, o) => filter(v, true, o), update: (v, o) => update(v, o) },
+  updateMany: { filter: (v, o) => filter(v, true, o), update: (v, o) => update(v, o) },
+  deleteOne: { filter: (v, o) => filter(v, true, o) },
+  deleteMany: { filter: (v, o) => filter(v, true, o) }
+}
+
+const notA = (what: string, value: unknown, option: string) =>
+  invalid(option, `expected a ${what}, got ${showValue(value)}`)
+
+/** `bulkWrite`'s operations: a non-empty array of `{ insertOne: { document } }`, `{ updateMany: { filter, update } }`, .... */
 export const bulkOperations = (value: unknown): InvalidOption | undefined => {
-  if (!Array.isArray(value)) {
+  if (!Array.isArray(value) || value.length === 0) {
     return invalid(
       "operations",
-      `expected an array of operations such as [{ insertOne: { document: {} } }], got ${showValue(value)}`
+      `expected a non-empty array of operations such as [{ insertOne: { document: {} } }], got ${showValue(value)}`
     )
   }
   for (let i = 0; i < value.length; i++) {
-    if (!isDocumentLike(value[i])) {
+    const operation: unknown = value[i]
+    const kinds = isDocumentLike(operation) ? Object.keys(operation) : []
+    const parts = kinds.length === 1 ? bulkParts[kinds[0]!] : undefined
+    if (parts === undefined) {
       return invalid(
         `operations[${i}]`,
-        `expected an operation such as { deleteOne: { filter: {} } }, got ${showValue(value[i])}`
+        `expected one of ${Object.keys(bulkParts).join(", ")}, such as { deleteOne: { filter: {} } }, got ${showValue(operation)}`
       )
+    }
+    const body = (operation as Record<string, unknown>)[kinds[0]!]
+    const option = `operations[${i}].${kinds[0]}`
+    if (!isDocumentLike(body)) return notA(`{ ${Object.keys(parts).join(", ")} }`, body, option)
+    for (const [part, check] of Object.entries(parts)) {
+      const problem = check((body as Record<string, unknown>)[part], `${option}.${part}`)
+      if (problem !== undefined) return problem
     }
   }
   return walked("operations", value)
@@ -267,6 +293,8 @@ export const documentsToWrite = (value: unknown): { readonly documents: Readonly
   } catch (error) {
     return invalid("documents", `iterating them threw: ${error instanceof Error ? error.message : String(error)}`)
   }
+  if (documents.length === 0)
+    return invalid("documents", "expected at least one document: MongoDB refuses an empty batch")
   for (let i = 0; i < documents.length; i++) {
     const problem = documentToWrite(documents[i], `documents[${i}]`)
     if (problem !== undefined) return problem
