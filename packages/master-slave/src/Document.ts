@@ -209,12 +209,12 @@ export const decode = <A, I>(
   const document = tzAware ? datesToDateTimes(raw) : raw
   // the default schema accepts any document as it is: no copy on the hot path
   if ((schema as Schema.Schema.AnyNoContext) === Document) return Either.right(document as A)
-  const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
   let decoded: Either.Either<unknown, ParseResult.ParseError>
   try {
+    const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
     decoded = decodeWith(document)
   } catch (thrown) {
-    // a transformation of the schema's own that throws rather than fails
+    // a transformation of the schema's own that throws rather than fails, or no schema at all
     return Either.left(new DecodeError({ namespace, path: [], reason: threw(thrown) }))
   }
   return Either.mapBoth(decoded, {

@@ -83,7 +83,7 @@ const reasonOf = (kind: "database" | "collection", name: unknown, error: ParseRe
  * @category constructors
  */
 export const databaseName = (name: string): Effect.Effect<DatabaseName, InvalidName> =>
-  Schema.decodeUnknown(DatabaseName)(name).pipe(
+  Effect.suspend(() => Schema.decodeUnknown(DatabaseName)(name)).pipe(
     Effect.mapError(
       (error) => new InvalidName({ kind: "database", value: name, reason: reasonOf("database", name, error) })
     )
@@ -96,7 +96,7 @@ export const databaseName = (name: string): Effect.Effect<DatabaseName, InvalidN
  * @category constructors
  */
 export const collectionName = (name: string): Effect.Effect<CollectionName, InvalidName> =>
-  Schema.decodeUnknown(CollectionName)(name).pipe(
+  Effect.suspend(() => Schema.decodeUnknown(CollectionName)(name)).pipe(
     Effect.mapError(
       (error) => new InvalidName({ kind: "collection", value: name, reason: reasonOf("collection", name, error) })
     )

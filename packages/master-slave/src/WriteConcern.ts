@@ -228,26 +228,31 @@ export const controlOf = (ref: Ref.Ref<State>): Control => ({
       ? Ref.update(ref, (state) => ({ ...state, safe }))
       : Effect.fail(new InvalidOption({ option: "safe", reason: `expected true or false, got ${showValue(safe)}` })),
   getLastErrorOptions: Effect.map(Ref.get(ref), (state) => state.options),
+  // checked when run, not when called: a call never throws, whatever it is given
   setLastErrorOptions: (options) =>
-    Either.match(validate(options), {
-      onLeft: Effect.fail,
-      onRight: (valid) => Ref.update(ref, (state) => setOptions(state, valid))
-    }),
-  unsetLastErrorOptions: (...names) => {
-    const unknown = names.find((name) => !optionNames.includes(name))
-    return unknown === undefined
-      ? Ref.update(ref, (state) => unsetOptions(state, names))
-      : Effect.fail(
-          typeof unknown === "string"
-            ? new InvalidOption({
-                option: unknown,
-                reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
-              })
-            : new InvalidOption({
-                option: "write concern",
-                reason: `expected the name of a getlasterror option (${optionNames.join(", ")}), got ${showValue(unknown)}`
-              })
-        )
-  },
+    Effect.suspend(() =>
+      Either.match(validate(options), {
+        onLeft: Effect.fail,
+        onRight: (valid) => Ref.update(ref, (state) => setOptions(state, valid))
+      })
+    ),
+  unsetLastErrorOptions: (...names) => Effect.suspend(() => unset(ref, names)),
   state: Ref.get(ref)
 })
+
+// the named options removed, or an InvalidOption for the first name that is none
+const unset = (ref: Ref.Ref<State>, names: ReadonlyArray<OptionName>): Effect.Effect<void, InvalidOption> => {
+  const unknown = names.find((name) => !optionNames.includes(name))
+  if (unknown === undefined) return Ref.update(ref, (state) => unsetOptions(state, names))
+  return Effect.fail(
+    typeof unknown === "string"
+      ? new InvalidOption({
+          option: unknown,
+          reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
+        })
+      : new InvalidOption({
+          option: "write concern",
+          reason: `expected the name of a getlasterror option (${optionNames.join(", ")}), got ${showValue(unknown)}`
+        })
+  )
+}

@@ -111,4 +111,11 @@ describe("documents", () => {
     const encoded = Either.getLeft(Doc.encode(Throwing, "app.items", { n: 1 }))
     expect(encoded._tag === "Some" && encoded.value.message).toMatch(/the schema threw: bang/)
   })
+
+  it("decoding or encoding with something that is not a schema is an error, not a throw", () => {
+    const decoded = Either.getLeft(Doc.decode(5 as never, "app.items", false, { n: 1 }))
+    expect(decoded._tag === "Some" && decoded.value._tag).toBe("DecodeError")
+    const encoded = Either.getLeft(Doc.encode("User" as never, "app.items", { n: 1 }))
+    expect(encoded._tag === "Some" && encoded.value._tag).toBe("EncodeError")
+  })
 })

@@ -99,6 +99,16 @@ describe("write-concern controls over a Ref", () => {
           /^invalid write concern: it is nested more than 200 levels deep/
         )
         expect(yield* control.state).toEqual(WriteConcern.acknowledged)
+        // checked when run, not when called: even an object that throws when read does not throw at the call
+        const hostile = new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error("no keys for you")
+            }
+          }
+        )
+        expect(Effect.isEffect(untyped.setLastErrorOptions!(hostile))).toBe(true)
       })
   )
 })
