@@ -225,6 +225,11 @@ layer(TestCluster.layer, { excludeTestServices: true })("bad inputs on the real 
         /^invalid update: the driver refused them for update on .*: Update document requires atomic operators/
       )
       expect((yield* failure(() => items.findOne({ "a\u0000b": 1 })))._tag).toBe("InvalidOption")
+      // options the driver takes one by one, but not together: refused as it reads the documents
+      const contradictory = { promoteLongs: false, useBigInt64: true }
+      expect((yield* failure(() => items.find({}, contradictory).pipe(Stream.runCollect))).message).toMatch(
+        /^invalid arguments: the driver refused them for find on .*: Must either request bigint or Long/
+      )
       yield* sanity(connection, database)
     })
   )

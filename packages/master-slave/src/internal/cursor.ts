@@ -62,7 +62,13 @@ export const open = <A>(options: {
     const getMore: Operation = { ...operation, name: "getMore" }
 
     const buffered = Effect.suspend(() => {
-      const documents = cursor.readBufferedDocuments()
+      let documents: Array<unknown>
+      try {
+        // the documents are deserialized here, with the call's BSON options: which may contradict each other
+        documents = cursor.readBufferedDocuments()
+      } catch (error) {
+        return Effect.fail(Option.some<ReadError>(mapReadError(node, operation, error, cursorId)))
+      }
       const decoded: Array<A> = new Array(documents.length)
       for (let i = 0; i < documents.length; i++) {
         const result = options.decode(documents[i])
