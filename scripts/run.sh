@@ -11,11 +11,20 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-say() { printf '\033[1;36m[mongo-master-slave]\033[0m %s\n' "$*" >&2; }
+# Colours only for a person at a terminal: not in a pipe or a log file, nor with NO_COLOR set.
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-}" != dumb ]; then
+  cyan=$'\033[1;36m' red=$'\033[1;31m' plain=$'\033[0m'
+else
+  cyan='' red='' plain=''
+fi
+say() { printf '%s[mongo-master-slave]%s %s\n' "$cyan" "$plain" "$*" >&2; }
 die() {
-  printf '\033[1;31m[mongo-master-slave]\033[0m %s\n' "$*" >&2
+  printf '%s[mongo-master-slave]%s %s\n' "$red" "$plain" "$*" >&2
   exit 1
 }
+
+# pnpm (and npm, for npx) would otherwise interrupt a run to suggest an upgrade of themselves
+export pnpm_config_update_notifier=false npm_config_update_notifier=false
 
 task=${1:-}
 [ -n "$task" ] || die "usage: scripts/run.sh test|demo|bench|chaos|cluster [arguments...]"

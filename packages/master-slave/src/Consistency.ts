@@ -23,7 +23,7 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import type { InvalidOption } from "./Errors.js"
+import { InvalidOption, showValue } from "./Errors.js"
 import { type CausalSession, currentConsistency, type ReadConsistency } from "./internal/consistency.js"
 import { stalenessMillis } from "./internal/options.js"
 
@@ -89,18 +89,27 @@ export const position: Effect.Effect<Option.Option<CausalPosition>> = Effect.map
  * Runs an effect as a causal scope that starts at `position` — taken from
  * another fiber's scope with {@link position} — so its reads see that scope's
  * writes as well as its own. Inside a causal scope already, that scope moves
- * on to `position` if it is behind it.
+ * on to `position` if it is behind it. Anything but a `CausalPosition` is
+ * an `InvalidOption` (since 0.2.0).
  *
  * @since 0.2.0
  * @category causal
  */
 export const causalAfter: {
-  (position: CausalPosition): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, position: CausalPosition): Effect.Effect<A, E, R>
+  (position: CausalPosition): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidOption, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, position: CausalPosition): Effect.Effect<A, E | InvalidOption, R>
 } = dual(
   2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, position: CausalPosition): Effect.Effect<A, E, R> =>
-    Effect.flatMap(FiberRef.get(currentConsistency), (state) => {
+  <A, E, R>(self: Effect.Effect<A, E, R>, position: CausalPosition): Effect.Effect<A, E | InvalidOption, R> =>
+    Effect.flatMap(FiberRef.get(currentConsistency), (state): Effect.Effect<A, E | InvalidOption, R> => {
+      if (!(position instanceof CausalPosition) || typeof position.millis !== "number") {
+        return Effect.fail(
+          new InvalidOption({
+            option: "position",
+            reason: `expected a CausalPosition from Consistency.position, got ${showValue(position)}`
+          })
+        )
+      }
       const at = Number.isFinite(position.millis) ? position.millis : Number.NEGATIVE_INFINITY
       if (state.session !== undefined) {
         state.session.position = Math.max(state.session.position, at)

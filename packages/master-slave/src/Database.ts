@@ -6,25 +6,45 @@
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
+import type * as Equal from "effect/Equal"
 import type { CreateCollectionOptions } from "mongodb"
 import type { Collection, Managed } from "./Collection.js"
 import type { Document, DocumentSchema } from "./Document.js"
-import type { CollectionExists, InvalidName, OperationError, WriteFailure } from "./Errors.js"
+import type { CollectionExists, InvalidName, InvalidOption, OperationError, WriteFailure } from "./Errors.js"
 import type * as WriteConcern from "./WriteConcern.js"
 
 /**
+ * @since 0.2.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/Database")
+
+/**
+ * @since 0.2.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A database of a connection. Two handles are `Equal` (and hash alike) when
+ * they name the same database of equal connections — each keeps its own
+ * write-concern controls all the same.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Database extends WriteConcern.Control {
+export interface Database extends WriteConcern.Control, Equal.Equal {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId
   readonly name: string
   /**
    * A collection, decoding through `schema` or else the connection's default
-   * document schema. It starts from this database's write concern.
+   * document schema. It starts from this database's write concern. A
+   * `schema` that is not a Schema is an `InvalidOption`.
    */
   readonly collection: {
     (name: string): Effect.Effect<Collection<Document, Document>, InvalidName>
-    <A, I>(name: string, schema: DocumentSchema<A, I>): Effect.Effect<Collection<A, I>, InvalidName>
+    <A, I>(name: string, schema: DocumentSchema<A, I>): Effect.Effect<Collection<A, I>, InvalidName | InvalidOption>
   }
   /** Creates a collection; `CollectionExists` if it does. */
   readonly createCollection: {
@@ -42,4 +62,16 @@ export interface Database extends WriteConcern.Control {
   readonly command: (command: Document) => Effect.Effect<Document, OperationError>
   /** Drops the database. */
   readonly drop: Effect.Effect<void, OperationError>
+  /** @since 0.2.0 */
+  toJSON(): unknown
+  /** `Database(name)`. @since 0.2.0 */
+  toString(): string
 }
+
+/**
+ * Whether a value is a `Database` handle.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isDatabase = (u: unknown): u is Database => typeof u === "object" && u !== null && TypeId in u

@@ -11,7 +11,8 @@ import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { DecodeError, EncodeError } from "./Errors.js"
+import { DecodeError, EncodeError, showValue } from "./Errors.js"
+import { isDocumentLike } from "./internal/validate.js"
 
 /**
  * Any document: string keys, any values (ObjectIds, dates, ... as the driver
@@ -46,15 +47,21 @@ const isPlainObject = (value: object): boolean => {
 
 // Replaces leaves deep inside plain objects and arrays, copying only the
 // containers on the way to a replaced leaf: a document without any is
-// returned as it is.
-const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined): unknown => {
+// returned as it is. Recursive for the first levels (fast, and as deep as
+// MongoDB lets a document go), iterative below them, so no depth of nesting
+// can overflow the stack; a container met again inside itself (a cycle) is
+// left as it is there.
+const recursionDepth = 64
+
+const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined, depth = 0): unknown => {
   if (typeof value !== "object" || value === null) return value
   const replaced = leaf(value)
   if (replaced !== undefined) return replaced
+  if (depth >= recursionDepth) return isContainer(value) ? mapDeepIteratively(value, leaf) : value
   if (Array.isArray(value)) {
     let out: Array<unknown> | undefined
     for (let i = 0; i < value.length; i++) {
-      const item = mapDeep(value[i], leaf)
+      const item = mapDeep(value[i], leaf, depth + 1)
       if (item !== value[i]) {
         out ??= value.slice()
         out[i] = item
@@ -66,7 +73,7 @@ const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined): 
   let out: Record<string, unknown> | undefined
   for (const key in value) {
     const field = (value as Record<string, unknown>)[key]
-    const mapped = mapDeep(field, leaf)
+    const mapped = mapDeep(field, leaf, depth + 1)
     if (mapped !== field) {
       out ??= { ...(value as Record<string, unknown>) }
       out[key] = mapped
@@ -74,6 +81,76 @@ const mapDeep = (value: unknown, leaf: (value: object) => unknown | undefined): 
   }
   return out ?? value
 }
+
+// mapDeep below the recursion depth: the same walk with an explicit stack
+const mapDeepIteratively = (root: object, leaf: (value: object) => unknown | undefined): unknown => {
+  const stack: Array<Frame> = [frameOf(root, undefined, "")]
+  const path = new Set<object>([root])
+  let result: unknown = root
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!
+    const { source, keys } = frame
+    const length = keys === undefined ? (source as Array<unknown>).length : keys.length
+    let descended = false
+    while (frame.index < length) {
+      const key = keys === undefined ? frame.index : keys[frame.index]!
+      frame.index++
+      const child = (source as Record<string | number, unknown>)[key]
+      if (typeof child !== "object" || child === null) continue
+      const replaced = leaf(child)
+      if (replaced !== undefined) {
+        frame.out ??= copyOf(source)
+        frame.out[key] = replaced
+        continue
+      }
+      if (!isContainer(child) || path.has(child)) continue
+      path.add(child)
+      stack.push(frameOf(child, frame, key))
+      descended = true
+      break
+    }
+    if (descended) continue
+    stack.pop()
+    path.delete(source)
+    const mapped = frame.out ?? source
+    if (frame.parent === undefined) {
+      result = mapped
+    } else if (mapped !== source) {
+      frame.parent.out ??= copyOf(frame.parent.source)
+      frame.parent.out[frame.key] = mapped
+    }
+  }
+  return result
+}
+
+interface Frame {
+  readonly source: object
+  /** An object's own keys; `undefined` for an array. */
+  readonly keys: ReadonlyArray<string> | undefined
+  readonly parent: Frame | undefined
+  /** Where this container sits in its parent. */
+  readonly key: string | number
+  index: number
+  /** The copy, made at the first replaced value. */
+  out: Record<string | number, unknown> | undefined
+}
+
+const isContainer = (value: object): boolean => Array.isArray(value) || isPlainObject(value)
+
+const frameOf = (source: object, parent: Frame | undefined, key: string | number): Frame => ({
+  source,
+  keys: Array.isArray(source) ? undefined : Object.keys(source),
+  parent,
+  key,
+  index: 0,
+  out: undefined
+})
+
+const copyOf = (source: object): Record<string | number, unknown> =>
+  (Array.isArray(source) ? source.slice() : { ...(source as Record<string, unknown>) }) as Record<
+    string | number,
+    unknown
+  >
 
 /**
  * Every `Date` in a document, at any depth, as a `DateTime.Utc`.
@@ -132,12 +209,22 @@ export const decode = <A, I>(
   const document = tzAware ? datesToDateTimes(raw) : raw
   // the default schema accepts any document as it is: no copy on the hot path
   if ((schema as Schema.Schema.AnyNoContext) === Document) return Either.right(document as A)
-  const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
-  return Either.mapBoth(decodeWith(document), {
+  let decoded: Either.Either<unknown, ParseResult.ParseError>
+  try {
+    const decodeWith = cached(decoders, schema, () => Schema.decodeUnknownEither(schema as Schema.Schema.AnyNoContext))
+    decoded = decodeWith(document)
+  } catch (thrown) {
+    // a transformation of the schema's own that throws rather than fails, or no schema at all
+    return Either.left(new DecodeError({ namespace, path: [], reason: threw(thrown) }))
+  }
+  return Either.mapBoth(decoded, {
     onLeft: (error) => new DecodeError({ namespace, ...firstIssue(error) }),
     onRight: (value) => value as A
   })
 }
+
+const threw = (thrown: unknown): string =>
+  `the schema threw: ${thrown instanceof Error ? thrown.message : showValue(thrown)}`
 
 /**
  * Encodes a document to write to `namespace`, failing with an `EncodeError`
@@ -151,13 +238,22 @@ export const encode = <A, I>(
   namespace: string,
   value: A
 ): Either.Either<Record<string, unknown>, EncodeError> => {
-  const encoded =
-    (schema as Schema.Schema.AnyNoContext) === Document
-      ? Either.right<unknown>(value)
-      : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
-  return Either.mapBoth(encoded, {
-    onLeft: (error) => new EncodeError({ namespace, ...firstIssue(error) }),
-    // a copy at the top: the driver adds `_id` to what it inserts
-    onRight: (document) => ({ ...(dateTimesToDates(document) as Record<string, unknown>) })
-  })
+  let encoded: Either.Either<unknown, ParseResult.ParseError>
+  try {
+    encoded =
+      (schema as Schema.Schema.AnyNoContext) === Document
+        ? Either.right<unknown>(value)
+        : cached(encoders, schema, () => Schema.encodeUnknownEither(schema as Schema.Schema.AnyNoContext))(value)
+  } catch (thrown) {
+    return Either.left(new EncodeError({ namespace, path: [], reason: threw(thrown) }))
+  }
+  if (Either.isLeft(encoded)) return Either.left(new EncodeError({ namespace, ...firstIssue(encoded.left) }))
+  const document = encoded.right
+  if (!isDocumentLike(document)) {
+    return Either.left(
+      new EncodeError({ namespace, path: [], reason: `expected a document (an object), got ${showValue(document)}` })
+    )
+  }
+  // a copy at the top: the driver adds `_id` to what it inserts
+  return Either.right({ ...(dateTimesToDates(document) as Record<string, unknown>) })
 }

@@ -25,18 +25,64 @@ const nodeName = (node: NodeRef): string =>
   node.connectionId === -1 ? `the master (${node.address})` : `slave ${node.connectionId} (${node.address})`
 
 /**
- * A database or collection name that MongoDB would refuse.
+ * A value as a person would write it in a message: strings quoted, other
+ * values as they print, long ones cut short.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const showValue = (value: unknown): string => {
+  let shown: string
+  try {
+    shown =
+      typeof value === "string"
+        ? JSON.stringify(value)
+        : typeof value === "bigint"
+          ? `${value}n`
+          : typeof value === "function"
+            ? "a function"
+            : typeof value === "symbol"
+              ? value.toString()
+              : Array.isArray(value)
+                ? `an array of ${value.length}`
+                : typeof value === "object" && value !== null && !isPlainObject(value)
+                  ? withArticle(value.constructor?.name ?? "object")
+                  : typeof value === "object" && value !== null
+                    ? (JSON.stringify(value) ?? "an object")
+                    : String(value)
+  } catch {
+    shown = "an object that cannot be printed (circular, or too deep)"
+  }
+  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown
+}
+
+const withArticle = (noun: string): string => `${/^[aeiouAEIOU]/.test(noun) ? "an" : "a"} ${noun}`
+
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * A database or collection name that MongoDB would refuse. `value` is what
+ * was given, which may not even be a string.
  *
  * @since 0.1.0
  * @category errors
  */
 export class InvalidName extends Data.TaggedError("InvalidName")<{
   readonly kind: "database" | "collection"
-  readonly name: string
+  /**
+   * The name given. (Until 0.2.0 this field was called `name`, which hid
+   * the error's own `name`.)
+   *
+   * @since 0.2.0
+   */
+  readonly value: unknown
   readonly reason: string
 }> {
   override get message(): string {
-    return `invalid ${this.kind} name ${JSON.stringify(this.name)}: ${this.reason}`
+    return `invalid ${this.kind} name ${showValue(this.value)}: ${this.reason}`
   }
 }
 
@@ -59,8 +105,13 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 }
 
 /**
- * An option given to an operation is invalid (a write-concern option, a
- * cursor's connection id, ...).
+ * An argument or option given to an operation is invalid: a write-concern
+ * option, a cursor's connection id, a filter that is not a document, a sort
+ * direction or read preference the driver refuses, a document nested deeper
+ * than MongoDB allows, an option the library manages itself (`timeoutMS`,
+ * `writeConcern`, `session`, `signal`). `option` names it (`filter`,
+ * `options.sort`, `pipeline[2]`, ...), `reason` says what was expected and
+ * what was given.
  *
  * @since 0.1.0
  * @category errors
@@ -70,7 +121,7 @@ export class InvalidOption extends Data.TaggedError("InvalidOption")<{
   readonly reason: string
 }> {
   override get message(): string {
-    return `invalid option ${this.option}: ${this.reason}`
+    return `invalid ${this.option}: ${this.reason}`
   }
 }
 
@@ -321,12 +372,13 @@ export class OperationTimeout extends Data.TaggedError("OperationTimeout")<{
 }
 
 /**
- * Any error of an operation on a node.
+ * Any error of an operation on a node — or of its arguments, which the
+ * driver may refuse before sending anything (`InvalidOption`, since 0.2.0).
  *
  * @since 0.1.0
  * @category errors
  */
-export type OperationError = NodeUnavailable | ServerError | ConnectionError | OperationTimeout
+export type OperationError = NodeUnavailable | ServerError | ConnectionError | OperationTimeout | InvalidOption
 
 /**
  * Any error a read can fail with.
@@ -342,4 +394,4 @@ export type ReadError = AllSlavesUnavailable | OperationError | DecodeError | Cu
  * @since 0.1.0
  * @category errors
  */
-export type WriteFailure = WriteError | EncodeError | OperationError
+export type WriteFailure = WriteError | EncodeError | OperationError | InvalidOption

@@ -9,6 +9,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { MongoClient, type MongoClientOptions } from "mongodb"
@@ -23,8 +24,12 @@ import * as WriteConcern from "./WriteConcern.js"
  * @category models
  */
 export interface Options {
-  /** The master's connection string. Its write concern (`w`, `wtimeoutMS`, `journal`) becomes the connection's initial one. */
-  readonly uri: string
+  /**
+   * The master's connection string, plain or `Redacted` (since 0.2.0). Its
+   * write concern (`w`, `wtimeoutMS`, `journal`) becomes the connection's
+   * initial one.
+   */
+  readonly uri: string | Redacted.Redacted<string>
   /** How long to wait for the master when connecting, and to select it for each operation. Default 10 seconds. */
   readonly connectTimeout?: Duration.DurationInput
   /**
@@ -38,7 +43,7 @@ export interface Options {
 }
 
 const OptionsSchema = Schema.Struct({
-  uri: Schema.String,
+  uri: Schema.Union(Schema.String, Schema.declare(Redacted.isRedacted, { identifier: "Redacted" })),
   connectTimeout: Schema.optional(DurationInput),
   operationTimeout: Schema.optional(DurationInput),
   clientOptions: Schema.optional(AnyObject)
@@ -71,9 +76,15 @@ export const Master: Context.Tag<Master, Master> = Context.GenericTag<Master>("@
  * @since 0.1.0
  * @category constructors
  */
-export const make = (input: string | Options): Effect.Effect<Master, ConfigError | ConnectionError, Scope.Scope> =>
+export const make = (
+  input: string | Redacted.Redacted<string> | Options
+): Effect.Effect<Master, ConfigError | ConnectionError, Scope.Scope> =>
   Effect.gen(function* () {
-    const options = yield* decodeOptions(OptionsSchema, "master", typeof input === "string" ? { uri: input } : input)
+    const options = yield* decodeOptions(
+      OptionsSchema,
+      "master",
+      typeof input === "string" || Redacted.isRedacted(input) ? { uri: input } : input
+    )
     const parsed = Uri.parse("master", options.uri)
     if (parsed instanceof ConfigError) return yield* parsed
     const writeConcern = yield* Either.mapLeft(
@@ -124,5 +135,6 @@ export const make = (input: string | Options): Effect.Effect<Master, ConfigError
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: string | Options): Layer.Layer<Master, ConfigError | ConnectionError> =>
-  Layer.scoped(Master, make(options))
+export const layer = (
+  options: string | Redacted.Redacted<string> | Options
+): Layer.Layer<Master, ConfigError | ConnectionError> => Layer.scoped(Master, make(options))

@@ -7,27 +7,32 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import type * as ConfigErrorEffect from "effect/ConfigError"
+import * as ConfigErrorEffect from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Equal from "effect/Equal"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Consistency from "./Consistency.js"
 import type { CursorRef } from "./Cursor.js"
 import type { Database } from "./Database.js"
-import type { Document, DocumentSchema } from "./Document.js"
+import type { DocumentSchema } from "./Document.js"
 import {
   ConfigError,
   type ConnectionError,
   type InvalidName,
   type InvalidOption,
-  type OperationError
+  type OperationError,
+  showValue
 } from "./Errors.js"
 import * as internal from "./internal/connection.js"
+import * as Uri from "./internal/uri.js"
+import { walkProblem } from "./internal/validate.js"
 import * as Master from "./Master.js"
 import type { Node } from "./Node.js"
 import * as ReadStrategy from "./ReadStrategy.js"
@@ -135,11 +140,13 @@ export interface MasterSlaveConnection extends WriteConcern.Control, Equal.Equal
   /** The default document schema. */
   readonly documentSchema: Effect.Effect<DocumentSchema<unknown, unknown>>
   /**
-   * Changes the default document schema, for collections made afterwards. It
-   * should decode into a document (collections without a schema of their own
-   * are typed as `Document`).
+   * Changes the default document schema, for collections made afterwards:
+   * any schema `collection(name, schema)` takes, a `Schema.Class` included.
+   * It should decode into a document (collections without a schema of their
+   * own are typed as `Document`). Something that is not a Schema is an
+   * `InvalidOption` (since 0.2.0).
    */
-  readonly setDocumentSchema: <A extends Document, I>(schema: DocumentSchema<A, I>) => Effect.Effect<void>
+  readonly setDocumentSchema: <A, I>(schema: DocumentSchema<A, I>) => Effect.Effect<void, InvalidOption>
   /** Starts a request for the enclosing scope: reads go to the master. */
   readonly startRequest: Effect.Effect<void, never, Scope.Scope>
   /** Runs an effect as a request: reads go to the master. */
@@ -185,84 +192,241 @@ const strategies: Record<string, () => ReadStrategy.ReadStrategy> = {
 }
 
 /**
- * The settings `layerConfig` reads, with their environment variables:
+ * Everything `layerConfig` builds the connection from: the master's and the
+ * slaves' connection strings, kept `Redacted`, their settings, and the
+ * connection's {@link Options}.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export interface ConfigOptions extends Options {
+  readonly masterUri: Redacted.Redacted<string>
+  readonly slaveUris: ReadonlyArray<Redacted.Redacted<string>>
+  /** See `Master.Options`. */
+  readonly connectTimeout?: Duration.DurationInput
+  /** See `Master.Options`. */
+  readonly operationTimeout?: Duration.DurationInput
+  /** See `Slaves.Options`. */
+  readonly attemptTimeout?: Duration.DurationInput
+  /** See `Slaves.Options`. */
+  readonly healthCheckInterval?: Duration.DurationInput
+}
+
+/**
+ * Splits a list of connection strings given as one string, as an
+ * environment variable holds them: separated by commas, spaces or both. A
+ * comma inside a URI (between the hosts of a replica set) stays: a new URI
+ * starts only where `mongodb://` or `mongodb+srv://` does.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const splitUris = (value: string): ReadonlyArray<string> =>
+  value
+    .split(/[\s,]+(?=mongodb(?:\+srv)?:\/\/)/i)
+    .map((uri) => uri.replace(/^[\s,]+|[\s,]+$/g, ""))
+    .filter((uri) => uri.length > 0)
+
+/**
+ * A list of connection strings from one configuration value (see
+ * {@link splitUris}), each kept `Redacted`. A part with a space inside is
+ * refused: the URIs were not split where the user meant.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const urisConfig = (name: string): Config.Config<ReadonlyArray<Redacted.Redacted<string>>> =>
+  Config.redacted().pipe(
+    Config.mapOrFail((value) => {
+      const uris = splitUris(Redacted.value(value))
+      const spaced = uris.find((uri) => /\s/.test(uri))
+      if (uris.length === 0) {
+        return Either.left(
+          ConfigErrorEffect.InvalidData([], "names no connection string: give one or more mongodb:// URIs")
+        )
+      }
+      if (spaced !== undefined) {
+        return Either.left(
+          ConfigErrorEffect.InvalidData(
+            [],
+            `a part has a space inside (${JSON.stringify(Uri.redact(spaced))}): separate the URIs with commas or spaces, each starting with mongodb:// or mongodb+srv://`
+          )
+        )
+      }
+      return Either.right(uris.map((uri) => Redacted.make(uri)))
+    }),
+    Config.nested(name)
+  )
+
+/**
+ * A duration from one configuration value, such as `"500 millis"` or `"2
+ * seconds"`; refused with the expected format (a bare `500` has no unit).
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const durationConfig = (name: string): Config.Config<Duration.Duration> =>
+  Config.string().pipe(
+    Config.mapOrFail((text) =>
+      Option.match(Duration.decodeUnknown(text.trim() as Duration.DurationInput), {
+        onNone: () =>
+          Either.left(
+            ConfigErrorEffect.InvalidData(
+              [],
+              `expected a duration with its unit, such as "500 millis" or "2 seconds", got ${JSON.stringify(text)}`
+            )
+          ),
+        onSome: (duration) => Either.right(duration)
+      })
+    ),
+    Config.nested(name)
+  )
+
+const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(config), Option.getOrUndefined)
+
+// only the settings that were given: an option left out keeps its default
+const defined = <A extends object>(settings: A): { [K in keyof A]?: Exclude<A[K], undefined> } =>
+  Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as {
+    [K in keyof A]?: Exclude<A[K], undefined>
+  }
+
+/**
+ * The connection's settings from the environment, the ready-made
+ * configuration `layerConfig()` reads:
  *
  * - `MSC_MASTER_URI` (required): the master's connection string.
- * - `MSC_SLAVE_URIS` (required): the slaves' connection strings, comma-separated.
+ * - `MSC_SLAVE_URIS` (required): the slaves' connection strings, separated
+ *   by commas, spaces or both.
  * - `MSC_ATTEMPT_TIMEOUT`: how long a read waits for one slave (`"2 seconds"`).
  * - `MSC_CONNECT_TIMEOUT`: how long to wait for the master (`"10 seconds"`).
  * - `MSC_READ_STRATEGY`: `random`, `round-robin`, `ordered` or `lowest-latency`.
  * - `MSC_TZ_AWARE`, `MSC_FALLBACK_TO_MASTER`: `true` or `false`.
  * - `MSC_MAX_STALENESS`: the connection's staleness bound (`"500 millis"`).
  *
- * @since 0.1.0
+ * Durations need their unit (`"500 millis"`, not `500`). The URIs stay
+ * `Redacted`.
+ *
+ * @since 0.2.0
  * @category config
  */
-export const config = Config.all({
-  masterUri: Config.string("MSC_MASTER_URI"),
-  slaveUris: Config.string("MSC_SLAVE_URIS").pipe(
-    Config.map((value) =>
-      value
-        .split(",")
-        .map((uri) => uri.trim())
-        .filter((uri) => uri.length > 0)
-    )
+export const configFromEnv: Config.Config<ConfigOptions> = Config.all({
+  masterUri: Config.redacted("MSC_MASTER_URI"),
+  slaveUris: urisConfig("MSC_SLAVE_URIS"),
+  attemptTimeout: optional(durationConfig("MSC_ATTEMPT_TIMEOUT")),
+  connectTimeout: optional(durationConfig("MSC_CONNECT_TIMEOUT")),
+  readStrategy: optional(
+    Config.literal(
+      "random",
+      "round-robin",
+      "ordered",
+      "lowest-latency"
+    )("MSC_READ_STRATEGY").pipe(Config.map((name) => strategies[name]!()))
   ),
-  attemptTimeout: Config.option(Config.duration("MSC_ATTEMPT_TIMEOUT")),
-  connectTimeout: Config.option(Config.duration("MSC_CONNECT_TIMEOUT")),
-  readStrategy: Config.option(
-    Config.literal("random", "round-robin", "ordered", "lowest-latency")("MSC_READ_STRATEGY")
-  ),
-  maxStaleness: Config.option(Config.duration("MSC_MAX_STALENESS")),
+  maxStaleness: optional(durationConfig("MSC_MAX_STALENESS")),
   tzAware: Config.withDefault(Config.boolean("MSC_TZ_AWARE"), false),
   fallbackToMaster: Config.withDefault(Config.boolean("MSC_FALLBACK_TO_MASTER"), false)
-})
-
-const fromConfigError = (error: ConfigErrorEffect.ConfigError) =>
-  new ConfigError({ setting: "environment", reason: String(error) })
+}).pipe(Config.map((settings) => defined(settings) as ConfigOptions))
 
 /**
- * The whole connection — master, slaves and connection — from the
- * environment (see {@link config}); `options` adds what the environment
- * cannot carry, such as a document schema.
+ * The configuration of 0.1.0's name: {@link configFromEnv}.
+ *
+ * @since 0.1.0
+ * @category config
+ * @deprecated since 0.2.0: use `configFromEnv`.
+ */
+export const config: Config.Config<ConfigOptions> = configFromEnv
+
+// Every problem of the configuration, under the settings it is about.
+const fromConfigError = (error: ConfigErrorEffect.ConfigError): ConfigError => {
+  const problems: Array<{ readonly path: ReadonlyArray<string>; readonly message: string }> = []
+  const collect = (e: ConfigErrorEffect.ConfigError): void => {
+    switch (e._op) {
+      case "And":
+      case "Or":
+        collect(e.left)
+        collect(e.right)
+        return
+      case "MissingData":
+        // Effect hides the message of a missing Redacted setting: say it here
+        problems.push({ path: e.path, message: "missing: it must be set" })
+        return
+      default:
+        problems.push({ path: e.path, message: e.message })
+    }
+  }
+  collect(error)
+  const settings = [...new Set(problems.map((problem) => problem.path.join(".") || "configuration"))]
+  return new ConfigError({
+    setting: settings.join(", "),
+    reason: problems.map((problem) => problem.message).join("; ")
+  })
+}
+
+// A wrapped configuration holds a Config at every leaf: a plain value where a
+// Config belongs (a URI as a string, say) would send Config.unwrap round in circles.
+const wrapProblem = (wrapped: unknown, path: ReadonlyArray<string>): ConfigError | undefined => {
+  if (Config.isConfig(wrapped)) return undefined
+  const setting = path.length === 0 ? "layerConfig" : path.join(".")
+  if (typeof wrapped !== "object" || wrapped === null || Array.isArray(wrapped)) {
+    return new ConfigError({
+      setting,
+      reason: `expected a Config (such as Config.redacted("MY_URI") or Config.succeed(value)), or an object of them, got ${showValue(wrapped)}`
+    })
+  }
+  const entries = Object.entries(wrapped)
+  if (entries.length === 0) {
+    return new ConfigError({ setting, reason: "expected a Config, or an object of them, got an empty object" })
+  }
+  for (const [key, value] of entries) {
+    const problem = wrapProblem(value, [...path, key])
+    if (problem !== undefined) return problem
+  }
+  for (const required of path.length === 0 ? ["masterUri", "slaveUris"] : []) {
+    if (!(required in wrapped)) {
+      return new ConfigError({
+        setting: required,
+        reason: `missing: layerConfig needs ${required === "masterUri" ? "the master's connection string" : "the slaves' connection strings"}`
+      })
+    }
+  }
+  return undefined
+}
+
+/**
+ * The whole connection — master, slaves and connection — from a
+ * configuration, as `@effect/sql`'s clients take one: every setting of
+ * {@link ConfigOptions} as a `Config` of its own (`Config.redacted("DB_URI")`,
+ * `Config.succeed(schema)`, ...), or one `Config` of them all. Without an
+ * argument it reads the `MSC_*` environment variables ({@link configFromEnv});
+ * to add what the environment cannot carry, such as a document schema, map
+ * that: `layerConfig(Config.map(configFromEnv, (c) => ({ ...c, documentSchema })))`.
+ * A missing or malformed setting is a `ConfigError` naming it.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
-  options: Pick<Options, "documentSchema" | "readStrategy"> = {}
+  config: Config.Config.Wrap<ConfigOptions> = configFromEnv
 ): Layer.Layer<MasterSlaveConnection, ConfigError | ConnectionError> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
-      const settings = yield* Effect.mapError(config, fromConfigError)
-      const connection = layer({
-        ...options,
-        tzAware: settings.tzAware,
-        fallbackToMaster: settings.fallbackToMaster,
-        ...Option.match(settings.maxStaleness, {
-          onNone: () => ({}),
-          onSome: (d) => ({ maxStaleness: d })
-        }),
-        ...Option.match(settings.readStrategy, {
-          onNone: () => ({}),
-          onSome: (name) => ({ readStrategy: strategies[name]!() })
-        })
-      })
-      const master = Master.layer({
-        uri: settings.masterUri,
-        ...Option.match(settings.connectTimeout, {
-          onNone: () => ({}),
-          onSome: (d) => ({ connectTimeout: Duration.toMillis(d) })
-        })
-      })
-      const slaves = Slaves.layer({
-        uris: settings.slaveUris,
-        ...Option.match(settings.attemptTimeout, {
-          onNone: () => ({}),
-          onSome: (d) => ({ attemptTimeout: Duration.toMillis(d) })
-        })
-      })
-      return connection.pipe(Layer.provide(Layer.merge(master, slaves)))
+      const tooDeep = walkProblem(config)
+      if (tooDeep !== undefined) return yield* new ConfigError({ setting: "layerConfig", reason: tooDeep })
+      const problem = wrapProblem(config, [])
+      if (problem !== undefined) return yield* problem
+      const settings = yield* Effect.suspend(() => Config.unwrap(config)).pipe(Effect.mapError(fromConfigError))
+      const {
+        masterUri,
+        slaveUris,
+        connectTimeout,
+        operationTimeout,
+        attemptTimeout,
+        healthCheckInterval,
+        ...options
+      } = settings
+      const master = Master.layer({ uri: masterUri, ...defined({ connectTimeout, operationTimeout }) })
+      const slaves = Slaves.layer({ uris: slaveUris, ...defined({ attemptTimeout, healthCheckInterval }) })
+      return layer(options).pipe(Layer.provide(Layer.merge(master, slaves)))
     })
   )
 

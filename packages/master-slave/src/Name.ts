@@ -71,8 +71,10 @@ export const CollectionName = Schema.String.pipe(
  */
 export type CollectionName = typeof CollectionName.Type
 
-const firstMessage = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message
+const reasonOf = (kind: "database" | "collection", name: unknown, error: ParseResult.ParseError): string =>
+  typeof name !== "string"
+    ? `a ${kind} name must be a string`
+    : (ParseResult.ArrayFormatter.formatErrorSync(error)[0]?.message ?? error.message)
 
 /**
  * Checks a database name, failing with {@link InvalidName} and the reason.
@@ -81,8 +83,10 @@ const firstMessage = (error: ParseResult.ParseError): string =>
  * @category constructors
  */
 export const databaseName = (name: string): Effect.Effect<DatabaseName, InvalidName> =>
-  Schema.decodeUnknown(DatabaseName)(name).pipe(
-    Effect.mapError((error) => new InvalidName({ kind: "database", name: String(name), reason: firstMessage(error) }))
+  Effect.suspend(() => Schema.decodeUnknown(DatabaseName)(name)).pipe(
+    Effect.mapError(
+      (error) => new InvalidName({ kind: "database", value: name, reason: reasonOf("database", name, error) })
+    )
   )
 
 /**
@@ -92,6 +96,8 @@ export const databaseName = (name: string): Effect.Effect<DatabaseName, InvalidN
  * @category constructors
  */
 export const collectionName = (name: string): Effect.Effect<CollectionName, InvalidName> =>
-  Schema.decodeUnknown(CollectionName)(name).pipe(
-    Effect.mapError((error) => new InvalidName({ kind: "collection", name: String(name), reason: firstMessage(error) }))
+  Effect.suspend(() => Schema.decodeUnknown(CollectionName)(name)).pipe(
+    Effect.mapError(
+      (error) => new InvalidName({ kind: "collection", value: name, reason: reasonOf("collection", name, error) })
+    )
   )

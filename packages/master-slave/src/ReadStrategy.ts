@@ -163,7 +163,7 @@ export const make = (
 
 // The common case, checked without allocating: every slave, once, none down or slow.
 const isHealthyPermutation = (slaves: ReadonlyArray<SlaveStatus>, proposed: ReadonlyArray<number>): boolean => {
-  if (proposed.length !== slaves.length || slaves.length > 31) return false
+  if (!Array.isArray(proposed) || proposed.length !== slaves.length || slaves.length > 31) return false
   let seen = 0
   for (const id of proposed) {
     const slave = slaves[id]
@@ -177,7 +177,8 @@ const isHealthyPermutation = (slaves: ReadonlyArray<SlaveStatus>, proposed: Read
 
 /**
  * The order a read really follows: the strategy's order cleaned of unknown
- * and repeated ids (all slaves in turn if nothing is left), less the slaves
+ * and repeated ids (all slaves in turn if nothing is left, or if it is not
+ * an array at all), less the slaves
  * known to be down, with the slow ones moved to the end, keeping their
  * relative order. A down slave is not tried at all: the prober finds out when
  * it is back, so that no read pays for it.
@@ -192,7 +193,8 @@ export const attemptOrder = (
   if (isHealthyPermutation(slaves, proposed)) return proposed
   const known = new Set(slaves.map((slave) => slave.connectionId))
   const seen = new Set<number>()
-  const cleaned = proposed.filter((id) => known.has(id) && !seen.has(id) && seen.add(id))
+  // a strategy of untyped code may give anything: what is not an array is no order at all
+  const cleaned = Array.isArray(proposed) ? proposed.filter((id) => known.has(id) && !seen.has(id) && seen.add(id)) : []
   const order = cleaned.length > 0 ? cleaned : slaves.map((slave) => slave.connectionId)
   const byId = new Map(slaves.map((slave) => [slave.connectionId, slave]))
   const up = order.filter((id) => !byId.get(id)!.down)

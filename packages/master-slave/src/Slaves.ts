@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { MongoClient, type MongoClientOptions } from "mongodb"
@@ -24,8 +25,8 @@ import { Node } from "./Node.js"
  * @category models
  */
 export interface Options {
-  /** One connection string per slave; at least one. */
-  readonly uris: ReadonlyArray<string>
+  /** One connection string per slave, plain or `Redacted` (since 0.2.0); at least one. */
+  readonly uris: ReadonlyArray<string | Redacted.Redacted<string>>
   /**
    * How long one read may wait for one slave before moving on to the next.
    * Also each slave client's connect, server-selection and socket timeout.
@@ -75,7 +76,9 @@ export const Slaves: Context.Tag<Slaves, Slaves> = Context.GenericTag<Slaves>("@
  * @since 0.1.0
  * @category constructors
  */
-export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slaves, ConfigError, Scope.Scope> =>
+export const make = (
+  input: ReadonlyArray<string | Redacted.Redacted<string>> | Options
+): Effect.Effect<Slaves, ConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const options = yield* decodeOptions(OptionsSchema, "slaves", Array.isArray(input) ? { uris: input } : input)
     if (options.uris.length === 0) {
@@ -141,13 +144,15 @@ export const make = (input: ReadonlyArray<string> | Options): Effect.Effect<Slav
   })
 
 /**
- * Two URIs name the same node when they name the same set of hosts.
+ * Two URIs name the same node when they name the same set of hosts, however
+ * each host is written: `localhost`, `127.0.0.1` and `[::1]` are one, and
+ * so are the spellings of an address (since 0.2.0).
  *
  * @since 0.1.0
  * @category utils
  */
 export const sameNode = (a: { readonly hosts: ReadonlyArray<string> }, b: { readonly hosts: ReadonlyArray<string> }) =>
-  [...a.hosts].sort().join(",") === [...b.hosts].sort().join(",")
+  Uri.nodeKey(a.hosts) === Uri.nodeKey(b.hosts)
 
 /**
  * The slaves as a layer: their clients are closed when the layer's scope
@@ -156,5 +161,6 @@ export const sameNode = (a: { readonly hosts: ReadonlyArray<string> }, b: { read
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: ReadonlyArray<string> | Options): Layer.Layer<Slaves, ConfigError> =>
-  Layer.scoped(Slaves, make(options))
+export const layer = (
+  options: ReadonlyArray<string | Redacted.Redacted<string>> | Options
+): Layer.Layer<Slaves, ConfigError> => Layer.scoped(Slaves, make(options))

@@ -13,7 +13,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type { WriteConcernSettings } from "mongodb"
-import { InvalidOption } from "./Errors.js"
+import { InvalidOption, showValue } from "./Errors.js"
+import { walkProblem } from "./internal/validate.js"
 
 /**
  * The getlasterror options.
@@ -91,8 +92,20 @@ const decodeOptions = Schema.decodeUnknownEither(LastErrorOptions, { onExcessPro
  * @since 0.1.0
  * @category decoding
  */
-export const validate = (input: unknown): Either.Either<LastErrorOptions, InvalidOption> =>
-  Either.mapLeft(decodeOptions(input), (error) => {
+export const validate = (input: unknown): Either.Either<LastErrorOptions, InvalidOption> => {
+  const proto = typeof input === "object" && input !== null ? Object.getPrototypeOf(input) : undefined
+  if (proto !== Object.prototype && proto !== null) {
+    return Either.left(
+      new InvalidOption({
+        option: "write concern",
+        reason: `expected an object of getlasterror options (${optionNames.join(", ")}), got ${showValue(input)}`
+      })
+    )
+  }
+  // a value nested too deep for the schema's report of it (which recurses)
+  const problem = walkProblem(input)
+  if (problem !== undefined) return Either.left(new InvalidOption({ option: "write concern", reason: problem }))
+  return Either.mapLeft(decodeOptions(input), (error) => {
     const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
     const option = issue?.path[0]
     return new InvalidOption({
@@ -103,6 +116,7 @@ export const validate = (input: unknown): Either.Either<LastErrorOptions, Invali
           : (issue?.message ?? error.message)
     })
   })
+}
 
 /**
  * Sets options, keeping the others: implies `safe` (PyMongo's
@@ -181,7 +195,8 @@ export const fromUriParams = (params: URLSearchParams): Either.Either<State, Inv
 export interface Control {
   /** Whether writes are acknowledged. */
   readonly safe: Effect.Effect<boolean>
-  readonly setSafe: (safe: boolean) => Effect.Effect<void>
+  /** Sets `safe`; anything but a boolean is an `InvalidOption` (since 0.2.0). */
+  readonly setSafe: (safe: boolean) => Effect.Effect<void, InvalidOption>
   readonly getLastErrorOptions: Effect.Effect<LastErrorOptions>
   /** Sets options (implies `safe`); fails with `InvalidOption` naming the bad one. */
   readonly setLastErrorOptions: (options: typeof LastErrorOptions.Encoded) => Effect.Effect<void, InvalidOption>
@@ -208,23 +223,36 @@ export const makeControl = (initial: State): Effect.Effect<Control> =>
  */
 export const controlOf = (ref: Ref.Ref<State>): Control => ({
   safe: Effect.map(Ref.get(ref), (state) => state.safe),
-  setSafe: (safe) => Ref.update(ref, (state) => ({ ...state, safe })),
+  setSafe: (safe) =>
+    typeof safe === "boolean"
+      ? Ref.update(ref, (state) => ({ ...state, safe }))
+      : Effect.fail(new InvalidOption({ option: "safe", reason: `expected true or false, got ${showValue(safe)}` })),
   getLastErrorOptions: Effect.map(Ref.get(ref), (state) => state.options),
+  // checked when run, not when called: a call never throws, whatever it is given
   setLastErrorOptions: (options) =>
-    Either.match(validate(options), {
-      onLeft: Effect.fail,
-      onRight: (valid) => Ref.update(ref, (state) => setOptions(state, valid))
-    }),
-  unsetLastErrorOptions: (...names) => {
-    const unknown = names.find((name) => !optionNames.includes(name))
-    return unknown === undefined
-      ? Ref.update(ref, (state) => unsetOptions(state, names))
-      : Effect.fail(
-          new InvalidOption({
-            option: String(unknown),
-            reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
-          })
-        )
-  },
+    Effect.suspend(() =>
+      Either.match(validate(options), {
+        onLeft: Effect.fail,
+        onRight: (valid) => Ref.update(ref, (state) => setOptions(state, valid))
+      })
+    ),
+  unsetLastErrorOptions: (...names) => Effect.suspend(() => unset(ref, names)),
   state: Ref.get(ref)
 })
+
+// the named options removed, or an InvalidOption for the first name that is none
+const unset = (ref: Ref.Ref<State>, names: ReadonlyArray<OptionName>): Effect.Effect<void, InvalidOption> => {
+  const unknown = names.find((name) => !optionNames.includes(name))
+  if (unknown === undefined) return Ref.update(ref, (state) => unsetOptions(state, names))
+  return Effect.fail(
+    typeof unknown === "string"
+      ? new InvalidOption({
+          option: unknown,
+          reason: `unknown option; the getlasterror options are ${optionNames.join(", ")}`
+        })
+      : new InvalidOption({
+          option: "write concern",
+          reason: `expected the name of a getlasterror option (${optionNames.join(", ")}), got ${showValue(unknown)}`
+        })
+  )
+}

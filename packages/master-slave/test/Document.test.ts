@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { DateTime, Either, Schema } from "effect"
+import { DateTime, Either, FastCheck as fc, Schema } from "effect"
 import { ObjectId } from "mongodb"
 import * as Doc from "../src/Document.js"
 
@@ -53,5 +53,69 @@ describe("documents", () => {
   it("encoding checks the schema and names the field", () => {
     const error = Either.getLeft(Doc.encode(User, "app.users", { name: "ada", age: "old" } as never))
     expect(error._tag === "Some" && error.value.path).toEqual(["age"])
+  })
+
+  it("a value that encodes to something other than a document is an EncodeError, not an empty document", () => {
+    for (const value of [5, "text", [1, 2], null, new Date(0)]) {
+      const error = Either.getLeft(Doc.encode(Doc.Document, "app.items", value as never))
+      expect(error._tag === "Some" && error.value.message).toMatch(/expected a document \(an object\), got/)
+    }
+  })
+
+  it("dates convert at any depth without recursion: 200,000 levels deep, and through a cycle", () => {
+    const at = DateTime.unsafeMake("2024-01-01T00:00:00Z")
+    let deep: Record<string, unknown> = { at }
+    for (let i = 0; i < 200_000; i++) deep = { a: deep }
+    let out = Doc.dateTimesToDates(deep) as Record<string, unknown>
+    let depth = 0
+    while (out.a !== undefined) {
+      out = out.a as Record<string, unknown>
+      depth++
+    }
+    expect(depth).toBe(200_000)
+    expect(out.at).toBeInstanceOf(Date)
+    const back = Doc.datesToDateTimes({ list: [[[[new Date(0)]]]] }) as { list: Array<Array<Array<Array<unknown>>>> }
+    expect(DateTime.isDateTime(back.list[0]![0]![0]![0])).toBe(true)
+    const cyclic: Record<string, unknown> = { at }
+    cyclic.self = cyclic
+    expect((Doc.dateTimesToDates(cyclic) as { at: unknown }).at).toBeInstanceOf(Date)
+  })
+
+  it.prop(
+    "the conversion is the same at every depth: recursive near the top, iterative below",
+    [fc.integer({ min: 0, max: 300 }), fc.jsonValue()],
+    ([depth, leaf]) => {
+      const date = new Date(1_700_000_000_000)
+      let value: unknown = { leaf, date, list: [date, leaf] }
+      for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { nested: value, leaf } : [value, leaf]
+      const there = Doc.datesToDateTimes(value)
+      const back = Doc.dateTimesToDates(there)
+      expect(back).toEqual(value)
+      // nothing to convert: the same value, not a copy
+      expect(Doc.dateTimesToDates(value)).toBe(value)
+    }
+  )
+
+  it("a schema whose transformation throws is a DecodeError or EncodeError, not a defect", () => {
+    const Throwing = Schema.transform(Schema.Struct({ n: Schema.Number }), Schema.Struct({ n: Schema.Number }), {
+      strict: true,
+      decode: () => {
+        throw new Error("boom")
+      },
+      encode: () => {
+        throw new Error("bang")
+      }
+    })
+    const decoded = Either.getLeft(Doc.decode(Throwing, "app.items", false, { n: 1 }))
+    expect(decoded._tag === "Some" && decoded.value.message).toMatch(/the schema threw: boom/)
+    const encoded = Either.getLeft(Doc.encode(Throwing, "app.items", { n: 1 }))
+    expect(encoded._tag === "Some" && encoded.value.message).toMatch(/the schema threw: bang/)
+  })
+
+  it("decoding or encoding with something that is not a schema is an error, not a throw", () => {
+    const decoded = Either.getLeft(Doc.decode(5 as never, "app.items", false, { n: 1 }))
+    expect(decoded._tag === "Some" && decoded.value._tag).toBe("DecodeError")
+    const encoded = Either.getLeft(Doc.encode("User" as never, "app.items", { n: 1 }))
+    expect(encoded._tag === "Some" && encoded.value._tag).toBe("EncodeError")
   })
 })

@@ -8,7 +8,8 @@ const rejected = (name: string) =>
     const result = yield* Effect.either(Name.databaseName(name))
     if (Either.isRight(result)) throw new Error(`expected ${JSON.stringify(name)} to be rejected`)
     expect(result.left).toBeInstanceOf(InvalidName)
-    expect(result.left.name).toBe(name)
+    expect(result.left.value).toBe(name)
+    expect(result.left.name).toBe("InvalidName")
     return result.left
   })
 
@@ -51,6 +52,36 @@ describe("database names", () => {
       // 32 two-byte characters: 32 characters but 64 bytes
       const error = yield* rejected("é".repeat(32))
       expect(error.reason).toContain("64 bytes")
+    })
+  )
+})
+
+describe("names that are not strings", () => {
+  it.effect("are an InvalidName that shows the value, and the error prints under its own name", () =>
+    Effect.gen(function* () {
+      for (const [value, shown] of [
+        [5, "5"],
+        [null, "null"],
+        [undefined, "undefined"],
+        [{ name: "db" }, `{"name":"db"}`]
+      ] as const) {
+        const error = yield* Effect.flip(Name.databaseName(value as never))
+        expect(error.value).toBe(value)
+        expect(error.message).toBe(`invalid database name ${shown}: a database name must be a string`)
+        const collection = yield* Effect.flip(Name.collectionName(value as never))
+        expect(collection.message).toBe(`invalid collection name ${shown}: a collection name must be a string`)
+      }
+      const error = yield* Effect.flip(Name.databaseName("my.shop"))
+      expect(String(error)).toBe(`InvalidName: invalid database name "my.shop": a database name cannot contain "."`)
+      const failure = yield* Effect.sync(() => {
+        try {
+          Effect.runSync(Name.databaseName("my.shop"))
+        } catch (thrown) {
+          return String(thrown)
+        }
+        return ""
+      })
+      expect(failure).toMatch(/^\(FiberFailure\) InvalidName: invalid database name "my.shop"/)
     })
   )
 })

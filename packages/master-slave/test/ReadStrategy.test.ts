@@ -73,6 +73,23 @@ describe("the attempt order", () => {
   )
 })
 
+describe("a strategy of untyped code", () => {
+  it.prop(
+    "whatever it gives — not even an array — every slave that is not down is tried, none twice",
+    [
+      FastCheck.anything(),
+      FastCheck.array(FastCheck.constantFrom("up", "down", "slow"), { minLength: 1, maxLength: 5 })
+    ],
+    ([proposed, states]) => {
+      const slaves = states.map((state, id) => status(id, undefined, state === "down", state === "slow"))
+      const order = ReadStrategy.attemptOrder(slaves, proposed as ReadonlyArray<number>)
+      expect(new Set(order).size).toBe(order.length)
+      for (const id of order) expect(states[id]).not.toBe("down")
+      if (!Array.isArray(proposed)) expect(order.length).toBe(states.filter((state) => state !== "down").length)
+    }
+  )
+})
+
 describe("nthPermutation", () => {
   it("numbers every permutation exactly once (n up to 6)", () => {
     const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1))

@@ -75,4 +75,40 @@ describe("write-concern controls over a Ref", () => {
       expect(yield* control.safe).toBe(true)
     })
   )
+
+  it.effect(
+    "what untyped code passes is an InvalidOption that shows it: no options object, no name, nested too deep",
+    () =>
+      Effect.gen(function* () {
+        const control = yield* WriteConcern.makeControl(WriteConcern.acknowledged)
+        const untyped = control as unknown as Record<
+          string,
+          (...args: ReadonlyArray<unknown>) => Effect.Effect<void, { message: string }>
+        >
+        expect((yield* Effect.flip(untyped.setLastErrorOptions!("k"))).message).toBe(
+          `invalid write concern: expected an object of getlasterror options (w, wtimeout, j, fsync), got "k"`
+        )
+        expect((yield* Effect.flip(untyped.unsetLastErrorOptions!(null))).message).toBe(
+          "invalid write concern: expected the name of a getlasterror option (w, wtimeout, j, fsync), got null"
+        )
+        expect((yield* Effect.flip(untyped.setSafe!(1))).message).toBe("invalid safe: expected true or false, got 1")
+        let deep: unknown = 1
+        for (let i = 0; i < 10_000; i++) deep = { a: deep }
+        // the schema's report of the value would recurse through it
+        expect((yield* Effect.flip(untyped.setLastErrorOptions!({ wtimeout: deep }))).message).toMatch(
+          /^invalid write concern: it is nested more than 200 levels deep/
+        )
+        expect(yield* control.state).toEqual(WriteConcern.acknowledged)
+        // checked when run, not when called: even an object that throws when read does not throw at the call
+        const hostile = new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw new Error("no keys for you")
+            }
+          }
+        )
+        expect(Effect.isEffect(untyped.setLastErrorOptions!(hostile))).toBe(true)
+      })
+  )
 })

@@ -1,6 +1,6 @@
 /**
  * The `Cluster` service over a deployment of your own, named by
- * `MSC_MASTER_URI` and `MSC_SLAVE_URIS` (comma-separated): for example a
+ * `MSC_MASTER_URI` and `MSC_SLAVE_URIS` (separated by commas or spaces): for example a
  * MongoDB replica set, its primary as the master and each secondary, reached
  * with a direct connection, as a slave.
  *
@@ -95,7 +95,7 @@ export const make = (
   })
 
 /**
- * `MSC_MASTER_URI`, and `MSC_SLAVE_URIS` split on commas.
+ * `MSC_MASTER_URI`, and `MSC_SLAVE_URIS` split on commas or spaces.
  *
  * @since 0.1.0
  * @category config
@@ -104,10 +104,11 @@ export const config: Config.Config<{ readonly masterUri: string; readonly slaveU
   Config.all({
     masterUri: Config.string("MSC_MASTER_URI"),
     slaveUris: Config.string("MSC_SLAVE_URIS").pipe(
+      // as the library reads it: commas, spaces or both; a replica set's own commas stay
       Config.map((value) =>
         value
-          .split(",")
-          .map((uri) => uri.trim())
+          .split(/[\s,]+(?=mongodb(?:\+srv)?:\/\/)/i)
+          .map((uri) => uri.replace(/^[\s,]+|[\s,]+$/g, ""))
           .filter((uri) => uri.length > 0)
       )
     )

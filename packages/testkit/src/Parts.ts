@@ -189,13 +189,25 @@ const installPostgres = (progress: Progress) =>
     )
   })
 
+/**
+ * How to get a Go recent enough to build FerretDB: Debian 12's `golang` is
+ * Go 1.19 and bookworm-backports stops at `golang-1.23`, so the official
+ * release it is.
+ */
+const goAdvice =
+  "install Go 1.24 or newer from the official release (https://go.dev/dl: unpack go1.24.<n>.linux-amd64.tar.gz " +
+  "or newer into /usr/local with `tar -C /usr/local -xzf`, and put /usr/local/go/bin on the PATH) — Debian 12's " +
+  "`golang` package is Go 1.19 and bookworm-backports stops at golang-1.23 — then run this again; the Go module " +
+  "proxy must be reachable. Or set MSC_FERRETDB_BIN to a FerretDB 1.24.2 binary"
+
 const ferretdbMissing = (reason: string) =>
-  new PartsMissing({
-    part: `FerretDB ${ferretdbVersion}`,
-    reason,
-    remedy:
-      "install Go 1.24 or newer (https://go.dev/dl, or apt-get install golang) and run this again; the Go module proxy must be reachable"
-  })
+  new PartsMissing({ part: `FerretDB ${ferretdbVersion}`, reason, remedy: goAdvice })
+
+// "go version go1.23.5 linux/amd64" -> [1, 23]
+const goVersionOf = (output: string): readonly [number, number] | undefined => {
+  const match = /go(\d+)\.(\d+)/.exec(output)
+  return match === null ? undefined : [Number(match[1]), Number(match[2])]
+}
 
 /**
  * Builds FerretDB from its module source. `go install …@v1.24.2` alone gives a
@@ -207,8 +219,18 @@ const ferretdbMissing = (reason: string) =>
 const buildFerretdb = (progress: Progress) =>
   Effect.gen(function* () {
     const go = yield* output("go", ["version"]).pipe(
-      Effect.mapError(() => ferretdbMissing("building it needs Go, and `go` is not on the PATH"))
+      Effect.mapError(() => ferretdbMissing("building it needs Go 1.24 or newer, and `go` is not on the PATH"))
     )
+    const version = goVersionOf(go)
+    // Go 1.21 and newer fetch the toolchain FerretDB's go.mod asks for by themselves (GOTOOLCHAIN=auto)
+    if (version !== undefined && (version[0] < 1 || (version[0] === 1 && version[1] < 21))) {
+      return yield* ferretdbMissing(`building it needs Go 1.24 or newer, and ${go.trim()} is too old`)
+    }
+    if (version !== undefined && version[0] === 1 && version[1] < 24) {
+      yield* progress(
+        `${go.trim()} is older than the Go 1.24 FerretDB needs: go will try to fetch that toolchain (GOTOOLCHAIN=auto)`
+      )
+    }
     yield* progress(`building FerretDB ${ferretdbVersion} with ${go.trim()} (takes a minute or two, once)`)
     const goEnv = { GOWORK: "off", GOFLAGS: "-buildvcs=false" }
     const download = yield* output(
@@ -253,17 +275,35 @@ const buildFerretdb = (progress: Progress) =>
   })
 
 /**
+ * The parts in one line, for a person: which PostgreSQL and FerretDB, where.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const describe = (parts: Parts): string =>
+  `cluster parts ready: PostgreSQL ${postgresMajor} (${parts.postgresBin}), FerretDB ${ferretdbVersion} (${parts.ferretdb})`
+
+/**
  * Finds the parts, installing what is missing: PostgreSQL from Debian's
  * packages (as root), FerretDB built with Go into {@link cacheDir} so later
- * clones reuse it. Idempotent; says what it does through `progress`.
+ * clones reuse it. Idempotent; says what it does through `progress`, and
+ * that the parts are ready once it had to install or build one (see
+ * {@link describe} to say it otherwise).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const ensure = (progress: Progress): Effect.Effect<Parts, PartsMissing> =>
   Effect.gen(function* () {
+    // what had to be installed or built: only then is "ready" news
+    let installed = false
     const postgresBin = yield* findPostgres.pipe(
-      Effect.flatMap(Option.match({ onNone: () => installPostgres(progress), onSome: Effect.succeed }))
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.tap(installPostgres(progress), () => (installed = true)),
+          onSome: Effect.succeed
+        })
+      )
     )
     if (process.getuid?.() === 0) {
       yield* output("id", ["-u", "postgres"]).pipe(
@@ -278,10 +318,14 @@ export const ensure = (progress: Progress): Effect.Effect<Parts, PartsMissing> =
       )
     }
     const ferretdb = yield* findFerretdb.pipe(
-      Effect.flatMap(Option.match({ onNone: () => buildFerretdb(progress), onSome: Effect.succeed }))
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.tap(buildFerretdb(progress), () => (installed = true)),
+          onSome: Effect.succeed
+        })
+      )
     )
-    yield* progress(
-      `cluster parts ready: PostgreSQL ${postgresMajor} (${postgresBin}), FerretDB ${ferretdbVersion} (${ferretdb})`
-    )
-    return { postgresBin, ferretdb }
+    const parts = { postgresBin, ferretdb }
+    if (installed) yield* progress(describe(parts))
+    return parts
   })

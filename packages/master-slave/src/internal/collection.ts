@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Collection as DriverCollection, Document as DriverDocument, WriteConcernSettings } from "mongodb"
 import type { Collection } from "../Collection.js"
@@ -13,6 +14,7 @@ import * as Cursor from "./cursor.js"
 import { collectionOperations, type ReadCallError, readCall, writeCall } from "./driver.js"
 import { stalenessMillis } from "./options.js"
 import type { ReadOptions, Router } from "./router.js"
+import * as Validate from "./validate.js"
 
 /** What every collection of a connection shares. */
 export interface Context {
@@ -254,5 +256,9 @@ export const make = <A, I>(
     dropIndex: (indexName) => write("dropIndexes", undefined, (c, o) => c.dropIndex(indexName, o)).pipe(Effect.asVoid),
     drop: write("drop", undefined, (c, o) => c.drop(o))
   }
-  return collection
+  // every operation checks its arguments first; one made with something that is not a Schema fails them all
+  return Validate.guardCollection(
+    collection,
+    Schema.isSchema(schema) ? undefined : (Validate.schema(schema) as InvalidOption)
+  )
 }

@@ -1,4 +1,5 @@
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
 import { NodeInspectSymbol } from "effect/Inspectable"
@@ -7,9 +8,9 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { Long } from "mongodb"
 import type { CursorRef } from "../Cursor.js"
-import type { Database } from "../Database.js"
+import { type Database, isDatabase } from "../Database.js"
 import * as Doc from "../Document.js"
-import { ConfigError, type InvalidName, InvalidOption } from "../Errors.js"
+import { ConfigError, InvalidName, InvalidOption, showValue } from "../Errors.js"
 import { Master } from "../Master.js"
 import type { MasterSlaveConnection, Options } from "../MasterSlaveConnection.js"
 import * as Name from "../Name.js"
@@ -26,6 +27,8 @@ import * as Monitor from "./monitor.js"
 import { ensureConnected } from "./node.js"
 import { DurationInput, decodeOptions, nonNegativeMillis, positiveMillis } from "./options.js"
 import * as Router from "./router.js"
+import * as Uri from "./uri.js"
+import * as Validate from "./validate.js"
 
 export const TypeId: unique symbol = Symbol.for("@mongo-master-slave/core/MasterSlaveConnection")
 
@@ -110,7 +113,8 @@ const hedgeSettings = (
     return { delayMillis, maxShare: settings.maxShare ?? 0.1 }
   })
 
-const hostsOf = (node: Node) => node.address.split(",").sort().join(",")
+// the node an address names, however its hosts are written (localhost is 127.0.0.1)
+const hostsOf = (node: Node) => Uri.nodeKey(node.address.split(","))
 
 class Connection implements MasterSlaveConnection {
   readonly [TypeId] = TypeId
@@ -145,8 +149,13 @@ class Connection implements MasterSlaveConnection {
   get documentSchema() {
     return Ref.get(this.defaultSchema)
   }
-  setDocumentSchema = <A extends Doc.Document, I>(schema: Doc.DocumentSchema<A, I>) =>
-    Ref.set(this.defaultSchema, schema as unknown as Doc.DocumentSchema<unknown, unknown>)
+  setDocumentSchema = <A, I>(schema: Doc.DocumentSchema<A, I>): Effect.Effect<void, InvalidOption> =>
+    Effect.suspend(() => {
+      const problem = Validate.schema(schema)
+      return problem === undefined
+        ? Ref.set(this.defaultSchema, schema as unknown as Doc.DocumentSchema<unknown, unknown>)
+        : Effect.fail(problem)
+    })
 
   get slaveStatus() {
     return this.health.statuses
@@ -156,7 +165,7 @@ class Connection implements MasterSlaveConnection {
     Effect.gen(this, function* () {
       const valid = yield* Name.databaseName(name)
       return yield* DatabaseImpl.make(
-        { router: this.router, tzAware: this.tzAware, defaultSchema: this.defaultSchema },
+        { router: this.router, tzAware: this.tzAware, defaultSchema: this.defaultSchema, connection: this },
         valid,
         yield* this.control.state
       )
@@ -182,6 +191,13 @@ class Connection implements MasterSlaveConnection {
 
   dropDatabase = (nameOrDatabase: string | Database) =>
     Effect.gen(this, function* () {
+      if (typeof nameOrDatabase !== "string" && !isDatabase(nameOrDatabase)) {
+        return yield* new InvalidName({
+          kind: "database",
+          value: nameOrDatabase,
+          reason: "expected the name of a database or a Database"
+        })
+      }
       const name = yield* Name.databaseName(typeof nameOrDatabase === "string" ? nameOrDatabase : nameOrDatabase.name)
       const operation = databaseOperation("dropDatabase", name, false)
       yield* this.router.onMaster(operation, (node, deadline) =>
@@ -196,28 +212,48 @@ class Connection implements MasterSlaveConnection {
 
   closeCursor = (cursor: CursorRef) =>
     Effect.gen(this, function* () {
+      if (typeof cursor !== "object" || cursor === null) {
+        return yield* new InvalidOption({
+          option: "cursor",
+          reason: `expected { cursorId, connectionId, namespace } (a Cursor will do), got ${showValue(cursor)}`
+        })
+      }
       const { cursorId, connectionId, namespace } = cursor
       if (typeof cursorId !== "bigint" || cursorId <= 0n) {
         return yield* new InvalidOption({
           option: "cursorId",
-          reason: `expected a positive bigint, got ${String(cursorId)}`
+          reason: `expected a positive bigint such as 123n, got ${showValue(cursorId)}`
         })
       }
-      const node = connectionId === -1 ? this.master : this.slaves[connectionId]
-      if (!Number.isInteger(connectionId) || node === undefined) {
+      const node = !Number.isInteger(connectionId)
+        ? undefined
+        : connectionId === -1
+          ? this.master
+          : Object.hasOwn(this.slaves, connectionId)
+            ? this.slaves[connectionId]
+            : undefined
+      if (node === undefined) {
         return yield* new InvalidOption({
           option: "connectionId",
-          reason: `expected -1 (the master) or a slave from 0 to ${this.slaves.length - 1}, got ${connectionId}`
+          reason: `expected -1 (the master) or a slave from 0 to ${this.slaves.length - 1}, got ${showValue(connectionId)}`
         })
       }
       const dot = typeof namespace === "string" ? namespace.indexOf(".") : -1
-      if (dot <= 0 || dot === namespace.length - 1) {
+      const [database, collection] = dot <= 0 ? ["", ""] : [namespace.slice(0, dot), namespace.slice(dot + 1)]
+      const problem =
+        dot <= 0 || collection === ""
+          ? "expected"
+          : Either.isLeft(Schema.decodeUnknownEither(Name.DatabaseName)(database))
+            ? "a valid database name in"
+            : Either.isLeft(Schema.decodeUnknownEither(Name.CollectionName)(collection))
+              ? "a valid collection name in"
+              : undefined
+      if (problem !== undefined) {
         return yield* new InvalidOption({
           option: "namespace",
-          reason: `expected "database.collection", got ${JSON.stringify(namespace)}`
+          reason: `${problem} "database.collection", got ${showValue(namespace)}`
         })
       }
-      const [database, collection] = [namespace.slice(0, dot), namespace.slice(dot + 1)]
       const operation = collectionOperation("killCursors", database, collection, false)
       yield* this.router.onNode(node, operation, (n, deadline) =>
         commandCall(
@@ -286,7 +322,7 @@ export const make = (
       if (hostsOf(slave) === hostsOf(master.node)) {
         return yield* new ConfigError({
           setting: `slaves[${slave.connectionId}]`,
-          reason: `${slave.uri} names the master's node; a slave must be another node`
+          reason: `${slave.uri} names the master's node (${master.node.uri}); a slave must be another node`
         })
       }
     }

@@ -8,7 +8,7 @@ import type { AbstractCursor } from "mongodb"
 import type { Cursor } from "../Cursor.js"
 import type { DecodeError, ReadError } from "../Errors.js"
 import type { Node } from "../Node.js"
-import { type Deadline, type Operation, readCall } from "./driver.js"
+import { type Deadline, mapReadError, type Operation, readCall } from "./driver.js"
 import type { ReadOptions, Router } from "./router.js"
 
 const idOf = (cursor: AbstractCursor): bigint => (cursor.id === undefined ? 0n : BigInt(cursor.id.toString()))
@@ -34,7 +34,11 @@ export const open = <A>(options: {
     const firstBatch = (node: Node, deadline: Deadline) =>
       Effect.gen(function* () {
         const controller = new AbortController()
-        const cursor = options.create(node, controller.signal)
+        // the driver checks some options (sort, read preference) as it makes the cursor
+        const cursor = yield* Effect.try({
+          try: () => options.create(node, controller.signal),
+          catch: (error) => mapReadError(node, operation, error)
+        })
         // killCursors on a node that stopped answering must not hold the scope open
         yield* Scope.addFinalizer(
           scope,
@@ -58,7 +62,13 @@ export const open = <A>(options: {
     const getMore: Operation = { ...operation, name: "getMore" }
 
     const buffered = Effect.suspend(() => {
-      const documents = cursor.readBufferedDocuments()
+      let documents: Array<unknown>
+      try {
+        // the documents are deserialized here, with the call's BSON options: which may contradict each other
+        documents = cursor.readBufferedDocuments()
+      } catch (error) {
+        return Effect.fail(Option.some<ReadError>(mapReadError(node, operation, error, cursorId)))
+      }
       const decoded: Array<A> = new Array(documents.length)
       for (let i = 0; i < documents.length; i++) {
         const result = options.decode(documents[i])

@@ -1,7 +1,10 @@
 import * as Effect from "effect/Effect"
 import {
+  BSON,
   MongoBulkWriteError,
   MongoClientClosedError,
+  MongoCompatibilityError,
+  MongoInvalidArgumentError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
@@ -11,6 +14,7 @@ import {
 import {
   ConnectionError,
   CursorNotFound,
+  InvalidOption,
   type NodeRef,
   NodeUnavailable,
   OperationTimeout,
@@ -60,9 +64,10 @@ const refusedCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EN
  * connection), timeout (no answer) or not-serving (it said so).
  */
 export const unavailableKind = (error: unknown): UnavailableKind => {
-  if (error instanceof MongoServerError) return "not-serving"
+  // a socket error first, even wrapped in a server error (a bulk write's)
   const code = socketCode(error)
   if (code !== undefined) return refusedCodes.has(code) ? "refused" : code === "ETIMEDOUT" ? "timeout" : "reset"
+  if (error instanceof MongoServerError) return "not-serving"
   if (error instanceof MongoServerSelectionError) {
     // selection gave up on a server it could not reach: say why, if the driver said
     return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/.test(error.message) ? "refused" : "timeout"
@@ -135,10 +140,59 @@ export const databaseOperation = (name: string, database: string, write: boolean
 })
 
 /** The errors a read's driver call fails with. */
-export type ReadCallError = ConnectionError | NodeUnavailable | CursorNotFound | ServerError | OperationTimeout
+export type ReadCallError =
+  | ConnectionError
+  | NodeUnavailable
+  | CursorNotFound
+  | ServerError
+  | OperationTimeout
+  | InvalidOption
 
 /** The errors a write's driver call fails with. */
-export type WriteCallError = ConnectionError | NodeUnavailable | WriteError | ServerError | OperationTimeout
+export type WriteCallError =
+  | ConnectionError
+  | NodeUnavailable
+  | WriteError
+  | ServerError
+  | OperationTimeout
+  | InvalidOption
+
+// The option a driver's refusal of its arguments is about, from its message.
+const refusedOptions: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^update document/i, "update"],
+  [/^replacement document/i, "replacement"],
+  [/"explain"/, "options.explain"],
+  [/sort/i, "options.sort"],
+  [/read ?preference/i, "options.readPreference"],
+  [/read ?concern/i, "options.readConcern"],
+  [/collation/i, "options.collation"],
+  [/projection/i, "options.projection"],
+  [/\bhint\b/i, "options.hint"]
+]
+
+/**
+ * What the driver throws when it refuses its arguments before sending
+ * anything — a sort direction or read preference it does not know, a value
+ * BSON cannot hold, a document too large — as an `InvalidOption` naming the
+ * option when the message says which.
+ */
+const argumentError = (operation: Operation, error: unknown): InvalidOption | undefined => {
+  const refused =
+    error instanceof MongoInvalidArgumentError ||
+    error instanceof MongoCompatibilityError ||
+    BSON.BSONError.isBSONError(error) ||
+    // the serializer recursing through a value nested too deep for the stack
+    (error instanceof RangeError && /call stack/i.test(error.message)) ||
+    // the driver using a value as what it is not (a number as a document, ...)
+    error instanceof TypeError
+  if (!refused) return undefined
+  const message = (error as Error).message
+  const option = refusedOptions.find(([pattern]) => pattern.test(message))?.[1] ?? "arguments"
+  return new InvalidOption({
+    option,
+    reason: `the driver refused them for ${operation.name} on ${operation.namespace}: ${message}`
+  })
+}
 
 const serverCode = (error: MongoServerError): number | undefined =>
   typeof error.code === "number" ? error.code : undefined
@@ -182,7 +236,7 @@ const serverError = (node: NodeRef, operation: Operation, error: unknown) =>
 
 /** Maps what the driver throws during a read to this library's typed errors. */
 export const mapReadError = (node: NodeRef, operation: Operation, error: unknown, cursorId?: bigint): ReadCallError => {
-  const known = common(node, error)
+  const known = common(node, error) ?? argumentError(operation, error)
   if (known !== undefined) return known
   if (error instanceof MongoServerError && error.code === 43) {
     return new CursorNotFound({ cursorId: cursorId ?? 0n, node })
@@ -190,12 +244,24 @@ export const mapReadError = (node: NodeRef, operation: Operation, error: unknown
   return serverError(node, operation, error)
 }
 
+const networkMessage =
+  /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connection \d+ to .* (closed|timed out)|socket/i
+
 /** Maps what the driver throws during a write or command to this library's typed errors. */
 export const mapWriteError = (node: NodeRef, operation: Operation, error: unknown): WriteCallError => {
-  const known = common(node, error)
+  const known = common(node, error) ?? argumentError(operation, error)
   if (known !== undefined) return known
   if (error instanceof MongoBulkWriteError) {
     const first = Array.isArray(error.writeErrors) ? error.writeErrors[0] : error.writeErrors
+    // the driver's own failure (a connection reset, ...) wrapped as a bulk error: no write was refused
+    if (first === undefined && serverCode(error) === undefined && networkMessage.test(error.message)) {
+      const kind = /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/.test(error.message)
+        ? "refused"
+        : /timed out|ETIMEDOUT/i.test(error.message)
+          ? "timeout"
+          : "reset"
+      return new NodeUnavailable({ node, reason: error.message, kind, cause: error })
+    }
     return new WriteError({
       namespace: operation.namespace,
       code: first?.code ?? serverCode(error) ?? 0,
@@ -268,26 +334,64 @@ const lastErrorOf = (node: NodeRef): string => {
   return lastError === undefined ? "" : `; the driver last reported: ${lastError}`
 }
 
-const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout =>
-  deadline.budget === "attemptTimeout"
-    ? new NodeUnavailable({
-        node,
-        reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
-        kind: "timeout"
-      })
-    : deadline.budget === "slaveShare"
-      ? new NodeUnavailable({
-          node,
-          reason: `no answer within the slaves' share of the read's budget (${deadline.timeoutMillis} ms), the rest being the master's${lastErrorOf(node)}`,
-          kind: "timeout"
-        })
-      : new OperationTimeout({
-          operation: `${operation.name} on ${operation.namespace}`,
-          budget: deadline.budget as "readTimeout" | "operationTimeout",
-          millis: deadline.timeoutMillis,
-          node,
-          write: operation.write
-        })
+// Why the driver cannot reach the node right now, if it knows: the error of
+// a server it currently describes as Unknown (refused, reset, timed out, ...).
+// A call that waited for such a server all its attempt timeout waited on
+// server selection, not on an answer.
+const currentFailure = (node: NodeRef): Error | undefined => {
+  const client = (node as { readonly client?: unknown }).client as
+    | { readonly topology?: { readonly description?: { readonly servers?: Map<string, unknown> } } }
+    | undefined
+  const servers = client?.topology?.description?.servers
+  if (servers === undefined) return undefined
+  for (const server of servers.values()) {
+    const { type, error } = server as { readonly type?: string; readonly error?: unknown }
+    if (type === "Unknown" && error instanceof Error) return error
+  }
+  return undefined
+}
+
+const kindWords: Record<UnavailableKind, string> = {
+  refused: "refused",
+  reset: "its connection was reset or closed",
+  timeout: "no answer",
+  "not-serving": "it cannot serve now",
+  down: "down"
+}
+
+const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): NodeUnavailable | OperationTimeout => {
+  if (deadline.budget === "slaveShare") {
+    return new NodeUnavailable({
+      node,
+      reason: `no answer within the slaves' share of the read's budget (${deadline.timeoutMillis} ms), the rest being the master's${lastErrorOf(node)}`,
+      kind: "timeout"
+    })
+  }
+  if (deadline.budget !== "attemptTimeout") {
+    return new OperationTimeout({
+      operation: `${operation.name} on ${operation.namespace}`,
+      budget: deadline.budget,
+      millis: deadline.timeoutMillis,
+      node,
+      write: operation.write
+    })
+  }
+  const failure = currentFailure(node)
+  if (failure !== undefined) {
+    const kind = unavailableKind(failure)
+    return new NodeUnavailable({
+      node,
+      reason: `${kindWords[kind]}: ${failure.message} (the driver could not reach it within the attempt timeout, ${deadline.timeoutMillis} ms)`,
+      kind,
+      cause: failure
+    })
+  }
+  return new NodeUnavailable({
+    node,
+    reason: `no answer within the attempt timeout (${deadline.timeoutMillis} ms)${lastErrorOf(node)}`,
+    kind: "timeout"
+  })
+}
 
 /**
  * Runs one driver call within a deadline. The call gets an `AbortSignal`:
@@ -398,5 +502,11 @@ export const commandCall = <A>(
   operation: Operation,
   f: (signal: AbortSignal) => Promise<A>,
   deadline: Deadline
-): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError | OperationTimeout> =>
-  call(node, operation, f, (error) => common(node, error) ?? serverError(node, operation, error), deadline)
+): Effect.Effect<A, ConnectionError | NodeUnavailable | ServerError | OperationTimeout | InvalidOption> =>
+  call(
+    node,
+    operation,
+    f,
+    (error) => common(node, error) ?? argumentError(operation, error) ?? serverError(node, operation, error),
+    deadline
+  )

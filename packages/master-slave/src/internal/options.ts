@@ -3,7 +3,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ConfigError, InvalidOption } from "../Errors.js"
+import { ConfigError, InvalidOption, showValue } from "../Errors.js"
+import { walkProblem } from "./validate.js"
 
 /** A duration given as Effect accepts it: `"2 seconds"`, a number of milliseconds, a `Duration`. */
 export const DurationInput = Schema.declare(
@@ -22,8 +23,11 @@ export const decodeOptions = <A, I>(
   schema: Schema.Schema<A, I, never>,
   setting: string,
   input: unknown
-): Either.Either<A, ConfigError> =>
-  Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
+): Either.Either<A, ConfigError> => {
+  // a value nested too deep for the schema's report of it (which recurses)
+  const problem = walkProblem(input)
+  if (problem !== undefined) return Either.left(new ConfigError({ setting, reason: problem }))
+  return Either.mapLeft(Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(input), (error) => {
     // of a union's alternatives, the one that got furthest says best what is wrong
     const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
     const issue = issues.reduce<(typeof issues)[number] | undefined>(
@@ -36,13 +40,18 @@ export const decodeOptions = <A, I>(
       reason: issue?._tag === "Unexpected" ? "unknown option" : (issue?.message ?? error.message)
     })
   })
+}
 
 // Node's timers hold at most 2^31 - 1 ms (24.8 days): a longer one fires at once.
 const maxTimerMillis = 2_147_483_647
 
 // Effect decodes a negative or NaN duration as zero: refuse it rather than guess
 const isNegative = (input: unknown): boolean =>
-  (typeof input === "number" && !(input >= 0)) || (typeof input === "string" && input.trim().startsWith("-"))
+  (typeof input === "number" && !(input >= 0)) ||
+  (typeof input === "bigint" && input < 0n) ||
+  (typeof input === "string" && input.trim().startsWith("-")) ||
+  // [seconds, nanos], as process.hrtime gives it
+  (Array.isArray(input) && input.some((part) => isNegative(part)))
 
 /** A finite duration of zero or more, no longer than a timer can wait, as milliseconds. */
 export const nonNegativeMillis = (setting: string, input: Duration.DurationInput): Either.Either<number, ConfigError> =>
@@ -59,7 +68,7 @@ export const positiveMillis = (
     return Either.left(
       new ConfigError({
         setting,
-        reason: `expected a duration such as "2 seconds" or 500 (milliseconds), got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`
+        reason: `expected a duration such as "2 seconds" or 500 (milliseconds), got ${showValue(input)}`
       })
     )
   }
@@ -88,8 +97,15 @@ export const stalenessMillis = (option: string, input: unknown): number | Invali
   if (Option.isNone(decoded)) {
     return new InvalidOption({
       option,
-      reason: `expected a duration such as "500 millis", 500 (milliseconds) or a Duration, got ${typeof input === "string" ? JSON.stringify(input) : String(input)}`
+      reason: `expected a duration such as "500 millis", 500 (milliseconds) or a Duration, got ${showValue(input)}`
     })
   }
-  return Duration.toMillis(decoded.value)
+  const millis = Duration.toMillis(decoded.value)
+  if (!(millis >= 0)) {
+    return new InvalidOption({
+      option,
+      reason: `must be a duration of zero or more, got ${Duration.format(decoded.value)}`
+    })
+  }
+  return millis
 }

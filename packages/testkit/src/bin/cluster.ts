@@ -263,7 +263,7 @@ const main = Effect.gen(function* () {
       if (yield* ExternalCluster.isConfigured) {
         return yield* say("MSC_MASTER_URI is set: the external cluster is used, nothing to install")
       }
-      return yield* Parts.ensure(say).pipe(Effect.asVoid)
+      return yield* Parts.ensure(say).pipe(Effect.flatMap((parts) => say(Parts.describe(parts))))
     case undefined:
     case "help":
     case "--help":
