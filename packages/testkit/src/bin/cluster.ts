@@ -263,7 +263,17 @@ const main = Effect.gen(function* () {
       if (yield* ExternalCluster.isConfigured) {
         return yield* say("MSC_MASTER_URI is set: the external cluster is used, nothing to install")
       }
-      return yield* Parts.ensure(say).pipe(Effect.flatMap((parts) => say(Parts.describe(parts))))
+      {
+        // ensure says the parts are ready when it had to install one: not twice
+        let said = ""
+        const saying = (message: string) => {
+          said = message
+          return say(message)
+        }
+        return yield* Parts.ensure(saying).pipe(
+          Effect.flatMap((parts) => (said === Parts.describe(parts) ? Effect.void : say(Parts.describe(parts))))
+        )
+      }
     case undefined:
     case "help":
     case "--help":
