@@ -69,8 +69,11 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
   /** How long to wait for `node` before starting the next node's attempt beside it; `undefined`: do not. */
   readonly hedgeAfter: (node: N) => number | undefined
-  /** Whether a hedge may start now (the budget of extra attempts); called once per hedge it would start. */
-  readonly mayHedge: () => boolean
+  /**
+   * Whether a hedge away from `node` may start now (the budget of extra
+   * attempts); called once per hedge it would start.
+   */
+  readonly mayHedge: (node: N) => boolean
   /** Told of every hedge, with the node whose attempt it starts. */
   readonly onHedge: (node: N) => Effect.Effect<void>
 }): Effect.Effect<A, Exclude<E, U> | E2> =>
@@ -108,7 +111,7 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
         onOtherDone: (_, running) => {
           // joined, the attempt still runs in its own fiber: interrupting the join must stop it too
           const first = Effect.onInterrupt(Fiber.join(running), () => Fiber.interrupt(running))
-          if (!options.mayHedge()) return Effect.orElse(first, () => from(i + 1))
+          if (!options.mayHedge(node)) return Effect.orElse(first, () => from(i + 1))
           return Effect.zipRight(options.onHedge(next), Effect.race(first, from(i + 1)))
         }
       })

@@ -36,9 +36,9 @@ export interface Health {
   /** For the router's bookkeeping and driver event listeners, outside any effect. */
   readonly unsafeSucceeded: (connectionId: number, latencyMillis: number) => void
   /**
-   * Whether the slave has stalled: calls were started on it since its last
-   * answer, and it has not answered for 250 ms (or ten times its average
-   * latency, if longer).
+   * Whether the slave has stalled: the first call started on it since its
+   * last answer has waited 250 ms (or ten times its average latency, if
+   * longer) and nothing has answered since.
    */
   readonly isStalled: (connectionId: number) => boolean
   /** Whether the slave has answered anything (a probe, another call) since `at` (`performance.now()`). */
@@ -116,14 +116,19 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // after start-up may wait for that probe, rather than go to the master at once
   const lag: Array<number> = slaves.map(() => 0)
   const listeners: Array<(id: number) => void> = []
-  // on the performance.now() clock: the latest attempt started, the latest answer
-  const lastStarted: Array<number> = slaves.map(() => 0)
+  // on the performance.now() clock: the latest answer, and when the first call
+  // started since then (0: none) — about the oldest call still unanswered
   const lastAnswered: Array<number> = slaves.map(() => 0)
+  const waitingSince: Array<number> = slaves.map(() => 0)
   const stalled = (id: number, at: number) => {
-    const answered = lastAnswered[id]!
-    if (lastStarted[id]! <= answered) return false
+    const since = waitingSince[id]!
+    if (since === 0) return false
     const average = latency[id] ?? 0
-    return at - answered > Math.max(stallMillis, 10 * average) && at - lastStarted[id]! < 60_000
+    return at - since > Math.max(stallMillis, 10 * average) && at - since < 60_000
+  }
+  const answered = (id: number, at: number) => {
+    lastAnswered[id] = at
+    waitingSince[id] = 0
   }
   const stalenessMillis = (id: number, at: number) => Math.max(0, at - seen[id]!)
   const build = (at: number) => {
@@ -158,7 +163,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     lag[id] = Number.POSITIVE_INFINITY
   }
   const unsafeSucceeded = (id: number, millis: number) => {
-    lastAnswered[id] = performance.now()
+    answered(id, performance.now())
     if (down[id] || slow[id]) {
       down[id] = false
       slow[id] = false
@@ -202,11 +207,9 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     isStalled: (id) => stalled(id, performance.now()),
     answeredSince: (id, at) => lastAnswered[id]! > at,
     unsafeStarted: (id) => {
-      lastStarted[id] = performance.now()
+      if (waitingSince[id] === 0) waitingSince[id] = performance.now()
     },
-    unsafeAnswered: (id) => {
-      lastAnswered[id] = performance.now()
-    },
+    unsafeAnswered: (id) => answered(id, performance.now()),
     unsafeStatuses,
     isDown: (id) => down[id] === true,
     trouble: (id) => troubles[id],

@@ -350,7 +350,10 @@ export const make = (options: RouterOptions): Router => {
     const p95 = health.latencyP95(slave.connectionId)
     return p95 === undefined ? undefined : Math.max(1, p95)
   }
-  const mayHedge = () => {
+  // A hedge away from a slave that has stalled is failover, not a wager: it
+  // costs no token. Any other spends one.
+  const mayHedge = (slave: Node) => {
+    if (health.isStalled(slave.connectionId)) return true
     if (hedgeTokens < 1) return false
     hedgeTokens -= 1
     return true
@@ -380,9 +383,18 @@ export const make = (options: RouterOptions): Router => {
       isUnavailable,
       onAllUnavailable: (attempts: ReadonlyArray<NodeUnavailable>) => {
         const tried = new Set(order)
-        const down = slaves.filter((slave) => !tried.has(slave.connectionId) && health.isDown(slave.connectionId))
+        const untried = slaves.filter((slave) => !tried.has(slave.connectionId))
         return new AllSlavesUnavailable({
-          attempts: [...attempts, ...down.map((slave) => skipped(slave.connectionId))]
+          attempts: [
+            ...attempts,
+            ...untried.flatMap((slave) =>
+              health.isDown(slave.connectionId)
+                ? [skipped(slave.connectionId)]
+                : health.isStalled(slave.connectionId)
+                  ? [stalledError(slave)]
+                  : []
+            )
+          ]
         })
       },
       onUnavailable: passedOver(span)
@@ -398,14 +410,21 @@ export const make = (options: RouterOptions): Router => {
   const fromSlaves = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     run: Run<A, E>,
-    readDeadline: Deadline
+    readDeadline: Deadline,
+    masterAfter = false
   ) => {
     const statuses = health.unsafeStatuses()
-    if (slaves.length === 1) return firstAvailableOf(span, attemptOrder(statuses, onlySlave), run, readDeadline)
+    const orderOf = (proposed: ReadonlyArray<number>) => {
+      const order = attemptOrder(statuses, proposed)
+      // with the master to turn to, slaves that have all stalled are not waited on
+      return masterAfter && order.every((id) => health.isStalled(id)) ? noSlave : order
+    }
+    if (slaves.length === 1) return firstAvailableOf(span, orderOf(onlySlave), run, readDeadline)
     return Effect.flatMap(strategy.order(statuses), (proposed) =>
-      firstAvailableOf(span, attemptOrder(statuses, proposed), run, readDeadline)
+      firstAvailableOf(span, orderOf(proposed), run, readDeadline)
     )
   }
+  const noSlave: ReadonlyArray<number> = []
 
   const onMasterNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
@@ -522,7 +541,7 @@ export const make = (options: RouterOptions): Router => {
     readDeadline: Deadline
   ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
     if (!options.fallbackToMaster) return fromSlaves(span, run, readDeadline)
-    return Effect.catchIf(fromSlaves(span, run, slaveShareOf(readDeadline)), isAllUnavailable, () =>
+    return Effect.catchIf(fromSlaves(span, run, slaveShareOf(readDeadline), true), isAllUnavailable, () =>
       onMasterNode(span, run, readDeadline)
     )
   }
