@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module"
 import * as Os from "node:os"
+import { compareCpu, type MinMedian } from "./cpu.js"
 import {
   type BenchReport,
   type CaseId,
@@ -117,7 +118,8 @@ const titles: Record<CaseId, string> = {
   "failing-slave": "3. A failing slave (2 slaves)",
   scaling: "4. Scaling: read throughput by number of slaves",
   routing: "5. Cost of routing: the read path over in-memory fake nodes (no I/O)",
-  consistency: "6. Consistency: causal reads against plain slave reads and request reads"
+  consistency: "6. Consistency: causal reads against plain slave reads and request reads",
+  overhead: "7. The library's own CPU per operation, no I/O: over a stub driver client"
 }
 
 const comparisonOf = (comparisons: ReadonlyArray<Comparison>, figure: Figure) =>
@@ -328,6 +330,36 @@ const heartbeatTable = (report: BenchReport): Table => ({
   ])
 })
 
+const minMedian = (value: MinMedian, signed = false) =>
+  `${formatCpu(value.min, signed)} / ${formatCpu(value.median, signed)}`
+
+const cpuTable = (report: BenchReport): Table => ({
+  case: "overhead",
+  title: titles.overhead,
+  headers: [
+    "scenario",
+    "ops × rounds",
+    "raw µs/op",
+    "thin Effect µs/op",
+    "library µs/op",
+    "library − thin µs",
+    "library − raw µs"
+  ],
+  numeric: [false, true, true, true, true, true, true],
+  rows: compareCpu(report.cpuPerOp).map((c) => {
+    const record = report.cpuPerOp.find((r) => r.scenario === c.scenario && r.side === "library")
+    return [
+      c.scenario,
+      record === undefined ? "" : `${formatRate(record.opsPerRound)} × ${record.rounds}`,
+      minMedian(c.raw),
+      minMedian(c.thin),
+      minMedian(c.library),
+      minMedian(c.overThin, true),
+      minMedian(c.overRaw, true)
+    ]
+  })
+})
+
 /**
  * The tables of a run, one per case that produced figures (two for the
  * consistency case), in the order of the issues.
@@ -342,7 +374,8 @@ export const tables = (report: BenchReport): ReadonlyArray<Table> =>
     scalingTable(report),
     routingTable(report),
     consistencyTable(report),
-    heartbeatTable(report)
+    heartbeatTable(report),
+    cpuTable(report)
   ].filter((table) => table.rows.length > 0)
 
 const pad = (text: string, width: number, right: boolean) => (right ? text.padStart(width) : text.padEnd(width))

@@ -5,22 +5,41 @@
  *
  * @since 0.1.0
  */
+import { type CpuPerOp, cpuTarget } from "./cpu.js"
 import { median } from "./stats.js"
+import { fixed, met, percent, signed, type TargetCheck, verdict } from "./verdicts.js"
 import type { Counted, Sample } from "./workload.js"
+
+export type { TargetCheck } from "./verdicts.js"
 
 /**
  * The cases of the benchmark.
  *
  * @since 0.1.0
  */
-export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency"
+export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency" | "overhead"
 
 /**
  * Every case, in the order a run goes through them.
  *
  * @since 0.1.0
  */
-export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave", "consistency"]
+export const caseIds: ReadonlyArray<CaseId> = [
+  "routing",
+  "overhead",
+  "reads",
+  "writes",
+  "scaling",
+  "failing-slave",
+  "consistency"
+]
+
+/**
+ * The cases that need no cluster: measured first, before it adds noise.
+ *
+ * @since 0.2.0
+ */
+export const inMemoryCases: ReadonlyArray<CaseId> = ["routing", "overhead"]
 
 /**
  * Which client ran the operations: the library, the raw driver, the
@@ -226,28 +245,6 @@ export const compare = (figures: ReadonlyArray<Figure>): ReadonlyArray<Compariso
     ]
   })
 
-/**
- * Where the library stands against one target: met, not met, or not measured
- * in this run (`null`), with the figures behind the verdict.
- *
- * @since 0.1.0
- */
-export interface TargetCheck {
-  readonly target: string
-  readonly met: boolean | null
-  readonly details: ReadonlyArray<string>
-}
-
-const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a")
-
-const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
-
-const percent = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(1)}%` : "n/a")
-
-const signed = (value: number) => `${value >= 0 ? "+" : ""}${fixed(value, 1)}`
-
-const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)")
-
 const label = (f: Pick<Figure, "case" | "scenario" | "concurrency">) =>
   `${f.case} / ${f.scenario} at concurrency ${f.concurrency}`
 
@@ -427,15 +424,20 @@ const effectMongodbTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 }
 
 /**
- * The performance targets, checked against the figures.
+ * The performance targets, checked against the figures (and the CPU per
+ * operation of the `overhead` case).
  *
  * @since 0.1.0
  */
-export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => [
+export const checkTargets = (
+  figures: ReadonlyArray<Figure>,
+  cpuPerOp: ReadonlyArray<CpuPerOp> = []
+): ReadonlyArray<TargetCheck> => [
   overheadTarget(figures),
   failedReadsTarget(figures),
   faultTarget(figures),
   thinCpuTarget(figures),
+  cpuTarget(cpuPerOp, maxExtraCpuOverThinMicros),
   effectMongodbTarget(figures),
   causalLatencyTarget(figures),
   causalOffMasterTarget(figures)
@@ -525,6 +527,12 @@ export interface CaseResult {
   readonly figures: ReadonlyArray<Figure>
   /** The heartbeat's load (consistency case). */
   readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
+  /**
+   * CPU per operation with no I/O (overhead case).
+   *
+   * @since 0.2.0
+   */
+  readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
   /** Settings and observations a reader needs to read the figures (timeouts used, what limits it). */
   readonly notes: ReadonlyArray<string>
   readonly skipped: ReadonlyArray<Skipped>
@@ -547,6 +555,12 @@ export interface BenchReport {
   readonly settings: Readonly<Record<string, unknown>>
   readonly figures: ReadonlyArray<Figure>
   readonly heartbeats: ReadonlyArray<HeartbeatLoad>
+  /**
+   * CPU per operation with no I/O, by scenario and side (overhead case).
+   *
+   * @since 0.2.0
+   */
+  readonly cpuPerOp: ReadonlyArray<CpuPerOp>
   readonly comparisons: ReadonlyArray<Comparison>
   readonly targets: ReadonlyArray<TargetCheck>
   readonly notes: ReadonlyArray<{ readonly case: CaseId | "run"; readonly note: string }>
@@ -561,7 +575,10 @@ export interface BenchReport {
  * @since 0.2.0
  */
 export const fromSaved = (saved: BenchReport): BenchReport => {
-  const partial = saved as Omit<BenchReport, "heartbeats"> & { readonly heartbeats?: ReadonlyArray<HeartbeatLoad> }
+  const partial = saved as Omit<BenchReport, "heartbeats" | "cpuPerOp"> & {
+    readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
+    readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
+  }
   const figures = saved.figures.map(
     (f): Figure => ({
       ...f,
@@ -569,11 +586,13 @@ export const fromSaved = (saved: BenchReport): BenchReport => {
       counted: f.counted ?? null
     })
   )
+  const cpuPerOp = partial.cpuPerOp ?? []
   return {
     ...saved,
     figures,
     heartbeats: partial.heartbeats ?? [],
+    cpuPerOp,
     comparisons: compare(figures),
-    targets: checkTargets(figures)
+    targets: checkTargets(figures, cpuPerOp)
   }
 }

@@ -28,6 +28,8 @@ export interface Settings {
   }
   readonly scaling: Workload & { readonly slaveCounts: ReadonlyArray<number> }
   readonly routing: { readonly ops: number; readonly warmupOps: number }
+  /** The overhead case: operations per round, in one fiber, and rounds per side. */
+  readonly overhead: { readonly ops: number; readonly warmupOps: number; readonly rounds: number }
   readonly consistency: Workload & {
     /** How long an idle connection's heartbeat is watched, in seconds. */
     readonly idleSeconds: number
@@ -73,6 +75,7 @@ export const full: Settings = {
     warmupOps: () => 3_000
   },
   routing: { ops: 30_000, warmupOps: 10_000 },
+  overhead: { ops: 100_000, warmupOps: 30_000, rounds: 7 },
   consistency: {
     concurrencies: [1, 16],
     ops: (c) => (c === 1 ? 1_000 : 3_000),
@@ -109,6 +112,7 @@ export const quick: Settings = {
     warmupOps: () => 300
   },
   routing: { ops: 2_000, warmupOps: 1_500 },
+  overhead: { ops: 20_000, warmupOps: 10_000, rounds: 5 },
   consistency: {
     concurrencies: [1, 16],
     ops: (c) => (c === 1 ? 200 : 600),
