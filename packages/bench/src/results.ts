@@ -93,6 +93,13 @@ export interface Figure {
   readonly errors: number
   readonly firstError: string | null
   /**
+   * Failed operations by what they failed with (`AllSlavesUnavailable`,
+   * `OperationTimeout`, ...), added up over the rounds.
+   *
+   * @since 0.2.0
+   */
+  readonly failures: Readonly<Record<string, number>>
+  /**
    * Median CPU use during a round: this process in cores, the machine as a
    * fraction of all cores, this process's CPU time per operation in µs.
    */
@@ -149,6 +156,7 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     mean: median(samples.map((sample) => sample.latency.mean)),
     errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
     firstError: firstError ?? null,
+    failures: addFailures(samples.map((sample) => sample.failures)),
     cpu: {
       processCores: median(samples.map((sample) => sample.cpu.processCores)),
       machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
@@ -164,6 +172,21 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
       elapsedMs: sample.elapsedMs
     }))
   }
+}
+
+/**
+ * Adds up failures by kind over several runs.
+ *
+ * @since 0.2.0
+ */
+export const addFailures = (
+  failures: ReadonlyArray<Readonly<Record<string, number>>>
+): Readonly<Record<string, number>> => {
+  const total: Record<string, number> = {}
+  for (const counts of failures) {
+    for (const [kind, n] of Object.entries(counts)) total[kind] = (total[kind] ?? 0) + n
+  }
+  return total
 }
 
 /**
@@ -579,13 +602,15 @@ export const fromSaved = (saved: BenchReport): BenchReport => {
     readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
     readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
   }
-  const figures = saved.figures.map(
-    (f): Figure => ({
+  const figures = saved.figures.map((f): Figure => {
+    const older = f as Omit<Figure, "failures"> & Partial<Pick<Figure, "failures">>
+    return {
       ...f,
       cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN },
-      counted: f.counted ?? null
-    })
-  )
+      counted: f.counted ?? null,
+      failures: older.failures ?? {}
+    }
+  })
   const cpuPerOp = partial.cpuPerOp ?? []
   return {
     ...saved,
