@@ -13,6 +13,7 @@ import {
   type Comparison,
   consistencyReads,
   type Figure,
+  hedgeShare,
   type Machine,
   offMasterShare,
   type Side
@@ -89,6 +90,8 @@ const formatRatio = (value: number | undefined): string =>
 
 const percent = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)}%` : "n/a")
 
+const formatShare = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "n/a")
+
 /**
  * Microseconds of CPU, one decimal; a sign when `signed`.
  *
@@ -109,7 +112,8 @@ export const sideNames: Record<Side, string> = {
   library: "library",
   raw: "raw",
   thin: "thin Effect",
-  "effect-mongodb": "effect-mongodb"
+  "effect-mongodb": "effect-mongodb",
+  hedged: "library, hedged"
 }
 
 const titles: Record<CaseId, string> = {
@@ -188,13 +192,26 @@ const failingTable = (report: BenchReport): Table => {
   return {
     case: "failing-slave",
     title: titles["failing-slave"],
-    headers: ["scenario", "side", "phase", "reads", "ops/s", "p50 ms", "p99 ms", "max ms", "failed", "p50 vs healthy"],
-    numeric: [false, false, false, true, true, true, true, true, true, true],
+    headers: [
+      "scenario",
+      "side",
+      "phase",
+      "reads",
+      "ops/s",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+      "failed",
+      "p50 vs healthy",
+      "p99 vs healthy",
+      "hedged"
+    ],
+    numeric: [false, false, false, true, true, true, true, true, true, true, true, true],
     rows: figures.map((f) => {
       const healthy = healthyOf(f)
       return [
         f.scenario,
-        f.side === "raw" && healthy !== undefined ? "raw (naive)" : f.side,
+        f.side === "raw" && healthy !== undefined ? "raw (naive)" : sideNames[f.side],
         f.phase ?? "",
         String(f.totalOps),
         formatRate(f.opsPerSec),
@@ -202,7 +219,9 @@ const failingTable = (report: BenchReport): Table => {
         formatMs(f.p99),
         formatMs(f.max),
         String(f.errors),
-        healthy === undefined ? "" : formatRatio(f.p50 / healthy.p50)
+        healthy === undefined ? "" : formatRatio(f.p50 / healthy.p50),
+        healthy === undefined ? "" : formatRatio(f.p99 / healthy.p99),
+        f.hedges === null ? "" : formatShare(hedgeShare(f))
       ]
     })
   }

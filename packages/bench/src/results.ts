@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { type CpuPerOp, cpuTarget } from "./cpu.js"
+import { checkFaultTargets } from "./faultTargets.js"
 import { median } from "./stats.js"
 import { fixed, met, percent, signed, type TargetCheck, verdict } from "./verdicts.js"
 import type { Counted, Sample } from "./workload.js"
@@ -44,11 +45,12 @@ export const inMemoryCases: ReadonlyArray<CaseId> = ["routing", "overhead"]
 /**
  * Which client ran the operations: the library, the raw driver, the
  * thinnest Effect wrapper of the raw driver (`thin`: `Effect.tryPromise`
- * around the driver's call, nothing else) or `effect-mongodb`.
+ * around the driver's call, nothing else), `effect-mongodb`, or the library
+ * with hedged reads on (`hedged`: `hedge: true`).
  *
  * @since 0.1.0
  */
-export type Side = "library" | "raw" | "thin" | "effect-mongodb"
+export type Side = "library" | "raw" | "thin" | "effect-mongodb" | "hedged"
 
 /**
  * The reads the consistency case compares, by the scenario names they are
@@ -99,6 +101,13 @@ export interface Figure {
    * @since 0.2.0
    */
   readonly failures: Readonly<Record<string, number>>
+  /**
+   * Hedges the library started, added up over the rounds (the hedged side);
+   * `null` when they were not counted.
+   *
+   * @since 0.2.0
+   */
+  readonly hedges: number | null
   /**
    * Median CPU use during a round: this process in cores, the machine as a
    * fraction of all cores, this process's CPU time per operation in µs.
@@ -157,6 +166,9 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
     firstError: firstError ?? null,
     failures: addFailures(samples.map((sample) => sample.failures)),
+    hedges: samples.some((sample) => sample.hedges !== undefined)
+      ? samples.reduce((sum, sample) => sum + (sample.hedges ?? 0), 0)
+      : null,
     cpu: {
       processCores: median(samples.map((sample) => sample.cpu.processCores)),
       machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
@@ -188,6 +200,15 @@ export const addFailures = (
   }
   return total
 }
+
+/**
+ * The share of a figure's operations that started a hedge; `NaN` when
+ * hedges were not counted.
+ *
+ * @since 0.2.0
+ */
+export const hedgeShare = (figure: Pick<Figure, "hedges" | "totalOps">): number =>
+  figure.hedges === null || figure.totalOps === 0 ? Number.NaN : figure.hedges / figure.totalOps
 
 /**
  * Adds up what was counted in several runs; `null` for none.
@@ -315,7 +336,7 @@ const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const healthyReads = figures.filter(
     (f) =>
-      f.side === "library" &&
+      (f.side === "library" || f.side === "hedged") &&
       (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave" || f.case === "consistency")
   )
   return {
@@ -330,18 +351,21 @@ const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 }
 
 const faultTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
-  const faults = figures.filter((f) => f.side === "library" && f.case === "failing-slave" && f.baseline !== null)
+  const faults = figures.filter(
+    (f) => (f.side === "library" || f.side === "hedged") && f.case === "failing-slave" && f.baseline !== null
+  )
   const details: Array<string> = []
   const checks: Array<boolean> = []
   for (const fault of faults) {
     const healthy = figures.find(
-      (f) => f.side === "library" && f.case === "failing-slave" && f.scenario === fault.baseline
+      (f) => f.side === fault.side && f.case === "failing-slave" && f.scenario === fault.baseline
     )
     if (healthy === undefined) continue
     const ratio = fault.p50 / healthy.p50
     checks.push(ratio <= 1.1)
     details.push(
-      `${fault.scenario}${fault.phase === null ? "" : ` (${fault.phase})`}: p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
+      `${fault.scenario}${fault.side === "hedged" ? ", hedged" : ""}${fault.phase === null ? "" : ` (${fault.phase})`}: ` +
+        `p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
         `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= 1.1)}; p99 ${fixed(fault.p99)} ms ` +
         `(healthy ${fixed(healthy.p99)} ms), max ${fixed(fault.max)} ms, ${fixed(fault.opsPerSec, 0)} ops/s ` +
         `(healthy ${fixed(healthy.opsPerSec, 0)})`
@@ -463,7 +487,8 @@ export const checkTargets = (
   cpuTarget(cpuPerOp, maxExtraCpuOverThinMicros),
   effectMongodbTarget(figures),
   causalLatencyTarget(figures),
-  causalOffMasterTarget(figures)
+  causalOffMasterTarget(figures),
+  ...checkFaultTargets(figures)
 ]
 
 /**
@@ -603,12 +628,13 @@ export const fromSaved = (saved: BenchReport): BenchReport => {
     readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
   }
   const figures = saved.figures.map((f): Figure => {
-    const older = f as Omit<Figure, "failures"> & Partial<Pick<Figure, "failures">>
+    const older = f as Omit<Figure, "failures" | "hedges"> & Partial<Pick<Figure, "failures" | "hedges">>
     return {
       ...f,
       cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN },
       counted: f.counted ?? null,
-      failures: older.failures ?? {}
+      failures: older.failures ?? {},
+      hedges: older.hedges ?? null
     }
   })
   const cpuPerOp = partial.cpuPerOp ?? []

@@ -59,6 +59,13 @@ export interface Sample {
   readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
   /** What a counting runner (`Commands.counting`) saw on the connection's clients during the run, if any. */
   readonly counted?: Counted | undefined
+  /**
+   * Hedges the library started during the run (`Metrics.hedges`), when a
+   * runner counted them (`Hedges.counting`).
+   *
+   * @since 0.2.0
+   */
+  readonly hedges?: number | undefined
 }
 
 /**

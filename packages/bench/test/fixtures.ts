@@ -10,6 +10,7 @@ export const sampleOf = (options: {
   readonly errors?: number
   /** Failures by kind; their sum is the errors unless `errors` says otherwise. */
   readonly failures?: Readonly<Record<string, number>>
+  readonly hedges?: number
   readonly perOpMicros?: number
   readonly counted?: Counted
 }): Sample => {
@@ -32,6 +33,7 @@ export const sampleOf = (options: {
     firstError: errors > 0 ? "boom" : undefined,
     failures,
     cpu: { processCores: 0.5, machineBusy: 0.9, perOpMicros: options.perOpMicros ?? 500 },
-    counted: options.counted
+    counted: options.counted,
+    hedges: options.hedges
   }
 }

@@ -11,6 +11,7 @@ import {
   figureOf,
   fromSaved,
   heartbeatLoad,
+  hedgeShare,
   offMasterShare,
   type Side
 } from "../src/results.js"
@@ -181,7 +182,7 @@ describe("results: saved reports", () => {
   it("reads a report of an older version as not measured where it has nothing to say", () => {
     const figure = side(reads, "library", 1, 1000, 500)
     const { perOpMicros: _, ...cpu } = figure.cpu
-    const { counted: __, failures: ___, ...old } = { ...figure, cpu }
+    const { counted: __, failures: ___, hedges: ____, ...old } = { ...figure, cpu }
     const saved = { figures: [old], comparisons: [], targets: [] } as unknown as BenchReport
     const report = fromSaved(saved)
     expect(report.heartbeats).toEqual([])
@@ -189,6 +190,7 @@ describe("results: saved reports", () => {
     expect(report.figures[0]!.counted).toBeNull()
     expect(report.figures[0]!.cpu.perOpMicros).toBeNaN()
     expect(report.figures[0]!.failures).toEqual({})
+    expect(report.figures[0]!.hedges).toBeNull()
     expect(report.targets).toHaveLength(checkTargets([]).length)
   })
 
@@ -213,5 +215,19 @@ describe("results: failures by kind", () => {
     ])
     expect(figure.failures).toEqual({ AllSlavesUnavailable: 5, BenchError: 1 })
     expect(figure.errors).toBe(6)
+  })
+})
+
+describe("results: hedges", () => {
+  it("adds up the hedges of every round, and gives their share of the operations", () => {
+    const hedged = figureOf(reads, "hedged", [
+      sampleOf({ p50: 1, opsPerSec: 1, hedges: 30 }),
+      sampleOf({ p50: 1, opsPerSec: 1, hedges: 20 })
+    ])
+    expect(hedged.hedges).toBe(50)
+    expect(hedgeShare(hedged)).toBeCloseTo(0.025)
+    const uncounted = figureOf(reads, "library", [sampleOf({ p50: 1, opsPerSec: 1 })])
+    expect(uncounted.hedges).toBeNull()
+    expect(hedgeShare(uncounted)).toBeNaN()
   })
 })
