@@ -9,9 +9,11 @@ import * as Fs from "node:fs"
 import { Main, Parts } from "@mongo-master-slave/testkit"
 import * as Effect from "effect/Effect"
 import * as Args from "./args.js"
+import * as AllSlavesDown from "./cases/allSlavesDown.js"
 import * as Consistency from "./cases/consistency.js"
 import type { Bench } from "./cases/context.js"
 import * as FailingSlave from "./cases/failingSlave.js"
+import * as MasterBlackholed from "./cases/masterBlackholed.js"
 import * as Overhead from "./cases/overhead.js"
 import * as Reads from "./cases/reads.js"
 import * as Routing from "./cases/routing.js"
@@ -53,6 +55,8 @@ const cases: Record<Exclude<CaseId, InMemoryCase>, (bench: Bench) => Effect.Effe
   writes: Writes.run,
   scaling: Scaling.run,
   "failing-slave": FailingSlave.run,
+  "all-slaves-down": AllSlavesDown.run,
+  "master-blackholed": MasterBlackholed.run,
   consistency: Consistency.run
 }
 
@@ -186,6 +190,8 @@ export const main = (argv: ReadonlyArray<string>) =>
         })),
         routing: settings.routing,
         overhead: settings.overhead,
+        allSlavesDown: settings.allSlavesDown,
+        masterBlackholed: settings.masterBlackholed,
         consistency: {
           runs: settings.consistency.concurrencies.map((c) => ({
             concurrency: c,

@@ -7,6 +7,7 @@
 import { createRequire } from "node:module"
 import * as Os from "node:os"
 import { compareCpu, type MinMedian } from "./cpu.js"
+import { outcomeOf } from "./faultTargets.js"
 import {
   type BenchReport,
   type CaseId,
@@ -123,7 +124,9 @@ const titles: Record<CaseId, string> = {
   scaling: "4. Scaling: read throughput by number of slaves",
   routing: "5. Cost of routing: the read path over in-memory fake nodes (no I/O)",
   consistency: "6. Consistency: causal reads against plain slave reads and request reads",
-  overhead: "7. The library's own CPU per operation, no I/O: over a stub driver client"
+  overhead: "7. The library's own CPU per operation, no I/O: over a stub driver client",
+  "all-slaves-down": "8. Every slave down: blackholed, then known down",
+  "master-blackholed": "9. The master blackholed: every operation within its budget"
 }
 
 const comparisonOf = (comparisons: ReadonlyArray<Comparison>, figure: Figure) =>
@@ -379,6 +382,49 @@ const cpuTable = (report: BenchReport): Table => ({
   })
 })
 
+const allSlavesDownTable = (report: BenchReport): Table => {
+  const figures = report.figures.filter((f) => f.case === "all-slaves-down")
+  return {
+    case: "all-slaves-down",
+    title: `${titles["all-slaves-down"]} (${figures[0]?.slaves ?? 3} slaves)`,
+    headers: ["scenario", "side", "phase", "reads", "ops/s", "p50 ms", "p99 ms", "max ms", "outcome", "p50 vs raw"],
+    numeric: [false, false, false, true, true, true, true, true, false, true],
+    rows: figures.map((f) => {
+      const c = f.side === "raw" ? undefined : comparisonOf(report.comparisons, f)
+      return [
+        f.scenario,
+        f.side === "raw" ? "raw (master)" : sideNames[f.side],
+        f.phase ?? "",
+        String(f.totalOps),
+        formatRate(f.opsPerSec),
+        formatMs(f.p50),
+        formatMs(f.p99),
+        formatMs(f.max),
+        outcomeOf(f),
+        formatRatio(c?.p50Ratio)
+      ]
+    })
+  }
+}
+
+const masterBlackholedTable = (report: BenchReport): Table => ({
+  case: "master-blackholed",
+  title: titles["master-blackholed"],
+  headers: ["scenario", "concurrency", "operations", "p50 ms", "p99 ms", "max ms", "outcome"],
+  numeric: [false, true, true, true, true, true, false],
+  rows: report.figures
+    .filter((f) => f.case === "master-blackholed")
+    .map((f) => [
+      f.scenario,
+      String(f.concurrency),
+      String(f.totalOps),
+      formatMs(f.p50),
+      formatMs(f.p99),
+      formatMs(f.max),
+      outcomeOf(f)
+    ])
+})
+
 /**
  * The tables of a run, one per case that produced figures (two for the
  * consistency case), in the order of the issues.
@@ -394,7 +440,9 @@ export const tables = (report: BenchReport): ReadonlyArray<Table> =>
     routingTable(report),
     consistencyTable(report),
     heartbeatTable(report),
-    cpuTable(report)
+    cpuTable(report),
+    allSlavesDownTable(report),
+    masterBlackholedTable(report)
   ].filter((table) => table.rows.length > 0)
 
 const pad = (text: string, width: number, right: boolean) => (right ? text.padStart(width) : text.padEnd(width))

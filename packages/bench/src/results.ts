@@ -18,7 +18,16 @@ export type { TargetCheck } from "./verdicts.js"
  *
  * @since 0.1.0
  */
-export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency" | "overhead"
+export type CaseId =
+  | "reads"
+  | "writes"
+  | "failing-slave"
+  | "scaling"
+  | "routing"
+  | "consistency"
+  | "overhead"
+  | "all-slaves-down"
+  | "master-blackholed"
 
 /**
  * Every case, in the order a run goes through them.
@@ -32,6 +41,8 @@ export const caseIds: ReadonlyArray<CaseId> = [
   "writes",
   "scaling",
   "failing-slave",
+  "all-slaves-down",
+  "master-blackholed",
   "consistency"
 ]
 

@@ -89,7 +89,7 @@ describe("results", () => {
 
   it("says a target was not measured when no figure speaks to it", () => {
     const targets = checkTargets([])
-    expect(targets).toHaveLength(10)
+    expect(targets).toHaveLength(12)
     expect(targets.every((t) => t.met === null)).toBe(true)
   })
 })
