@@ -29,7 +29,9 @@ export const failingScenarios = {
  */
 export const allDownScenarios = {
   noFallback: "every slave down, no fallback",
-  fallback: "every slave down, fallbackToMaster"
+  fallback: "every slave down, fallbackToMaster",
+  /** The library's own read of the master, in a request, in the same rounds: the reference of the fallback. */
+  request: "every slave down, a read in a request (the master)"
 } as const
 
 /**
@@ -164,16 +166,24 @@ const knownDown = (figures: ReadonlyArray<Figure>): TargetCheck => {
         `${f.scenario}${phaseOf(f)}: p50 ${fixed(f.p50, 3)} ms, p99 ${fixed(f.p99, 3)} ms, max ${fixed(f.max)} ms; ` +
           `${outcomeOf(f)} ${held ? met(ok) : "(reported, not held)"}`
       )
-    } else {
+    } else if (f.scenario === allDownScenarios.fallback) {
       const raw = figures.find((r) => r.case === f.case && r.scenario === f.scenario && r.side === "raw")
+      // the master's own latency as the library reads it: what is left is what the slaves known down cost
+      const own = figures.find(
+        (r) => r.case === f.case && r.scenario === allDownScenarios.request && r.side === "library"
+      )
+      const reference = own ?? raw
       // held on the p50: at concurrency 16 on a shared machine the p99 of any master read moves by tens of ms
-      const ok = raw !== undefined && f.errors === 0 && f.p50 <= raw.p50 + knownDownSlackMillis
+      const ok = reference !== undefined && f.errors === 0 && f.p50 <= reference.p50 + knownDownSlackMillis
       if (held) checks.push(ok)
       details.push(
         `${f.scenario}${phaseOf(f)}: p50 ${fixed(f.p50)} ms, p99 ${fixed(f.p99)} ms, max ${fixed(f.max)} ms` +
+          (own === undefined
+            ? ""
+            : ` vs the library's read in a request p50 ${fixed(own.p50)} ms, p99 ${fixed(own.p99)} ms`) +
           (raw === undefined
             ? ""
-            : ` vs the raw driver on the master p50 ${fixed(raw.p50)} ms, p99 ${fixed(raw.p99)} ms`) +
+            : ` (the raw driver on the master: p50 ${fixed(raw.p50)} ms, p99 ${fixed(raw.p99)} ms)`) +
           `; ${outcomeOf(f)} ${held ? met(ok) : "(reported, not held)"}`
       )
     }
@@ -181,8 +191,8 @@ const knownDown = (figures: ReadonlyArray<Figure>): TargetCheck => {
   return {
     target:
       `Every slave known down: AllSlavesUnavailable, or the master's answer, within a few ms (p99 <= ` +
-      `${knownDownSlackMillis} ms; with fallbackToMaster, p50 within ${knownDownSlackMillis} ms of the raw driver's ` +
-      "on the master, p99 beside it)",
+      `${knownDownSlackMillis} ms; with fallbackToMaster, p50 within ${knownDownSlackMillis} ms of the library's own ` +
+      "read of the master, a read in a request in the same rounds; the raw driver's on the master beside it)",
     met: verdict(checks),
     details
   }

@@ -9,22 +9,25 @@
  *   take while the library finds out (the connection without fallback; then
  *   again, once the slaves are back, the one with it);
  * - steady: once `slaveStatus` shows every slave down on both connections,
- *   rounds of reads on each, interleaved with the raw driver reading the
- *   master: a known-down slave should cost nothing, so a read fails, or the
- *   master answers, within a few ms of the master's own latency.
+ *   rounds of reads on each, interleaved with the same reads in a request
+ *   (on the master: its own latency as the library reads it) and with the
+ *   raw driver reading the master: a known-down slave should cost nothing,
+ *   so a read fails, or the master answers, within a few ms of the master's
+ *   own latency.
  *
  * @since 0.2.0
  */
 import type { MasterSlaveConnection } from "@mongo-master-slave/core"
 import { FaultProxy } from "@mongo-master-slave/testkit"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Clients from "../clients.js"
 import type { BenchDocument } from "../cluster.js"
 import { type BenchError, during } from "../errors.js"
 import { allDownScenarios } from "../faultTargets.js"
 import { type CaseResult, type Figure, type FigureKey, figureOf } from "../results.js"
 import * as SlaveStatus from "../slaveStatus.js"
-import { interleave, type Runner, settle } from "../workload.js"
+import { interleave, measureEffect, type Runner, settle } from "../workload.js"
 import { type Bench, headline } from "./context.js"
 import * as ReadById from "./readById.js"
 
@@ -34,6 +37,8 @@ const statusTimeoutMillis = 30_000
 interface Side {
   readonly connection: MasterSlaveConnection.MasterSlaveConnection
   readonly runner: Runner
+  /** The same reads in a request: on the master, the slaves never considered. */
+  readonly inRequest: Runner
 }
 
 /** When each fault was injected (`performance.now()`), and how it is injected and lifted. */
@@ -43,10 +48,10 @@ interface Faults {
 }
 
 /**
- * Injects the fault and starts the onset's reads at once; then waits for
- * every slave to be known down (`knownDown`, given when the fault was
- * injected) and runs `steady`. The fault is lifted at the end, whatever
- * happens.
+ * Injects the fault and starts the onset's reads at once, while
+ * `knownDown` (given when the fault was injected) watches for every slave
+ * to be known down; once both are done, runs `steady`. The fault is lifted
+ * at the end, whatever happens.
  */
 const onset = (
   bench: Bench,
@@ -61,10 +66,12 @@ const onset = (
     Effect.zipRight(settle, faults.inject),
     (injectedAt) =>
       Effect.gen(function* () {
+        // watched from the moment of the fault, beside the onset's reads
+        const down = yield* Effect.fork(knownDown(injectedAt))
         const sample = yield* side.runner({ ops: onsetReads, concurrency })
         const figure = figureOf({ ...key, phase: "onset" }, "library", [sample])
         yield* bench.progress(`  ${key.scenario} (onset): ${headline(figure)}`)
-        yield* knownDown(injectedAt)
+        yield* Fiber.join(down)
         return [figure, ...(yield* steady)]
       }),
     () => faults.lift
@@ -90,10 +97,14 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
         lift: Effect.forEach(proxies, (proxy) => proxy.setMode(FaultProxy.Mode.Pass()), { discard: true })
       }
       const side = (connection: MasterSlaveConnection.MasterSlaveConnection) =>
-        Effect.map(Clients.libraryCollection(connection, dataset.database, dataset.reads), (collection) => ({
-          connection,
-          runner: ReadById.library(collection, dataset.documents)
-        }))
+        Effect.map(Clients.libraryCollection(connection, dataset.database, dataset.reads), (collection): Side => {
+          const read = ReadById.libraryRead(collection, dataset.documents)
+          return {
+            connection,
+            runner: measureEffect(read),
+            inRequest: measureEffect((i) => connection.inRequest(read(i)))
+          }
+        })
       const uris = proxies.map((proxy) => proxy.uri)
       const plain = yield* side(yield* Clients.library(cluster.masterUri, uris))
       const fallback = yield* side(
@@ -141,6 +152,7 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
           runners: [
             ["no fallback", plain.runner],
             ["fallbackToMaster", fallback.runner],
+            ["request", fallback.inRequest],
             ["raw", raw]
           ] as const,
           plan: { ops: reads, concurrency },
@@ -154,7 +166,8 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
             "library",
             samples.get("fallbackToMaster")!
           ),
-          figureOf(keyOf(allDownScenarios.fallback), "raw", samples.get("raw")!)
+          figureOf(keyOf(allDownScenarios.fallback), "raw", samples.get("raw")!),
+          figureOf({ ...keyOf(allDownScenarios.request), phase: "steady" }, "library", samples.get("request")!)
         ]
         for (const figure of figures) yield* bench.progress(`  ${figure.scenario} (steady): ${headline(figure)}`)
         return figures
@@ -191,8 +204,9 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
           `onset: ${settings.allSlavesDown.onsetReads} reads started right as the slaves begin to hang (without ` +
             "fallback; then, once the slaves were back, the fault injected again for the connection with fallback); " +
             `steady: once slaveStatus showed every slave down on both connections, ${settings.rounds} rounds of ` +
-            `${reads} reads on each, interleaved with the raw driver reading the master (a MongoClient on the ` +
-            "master: the master's own latency); outcome: how the reads ended",
+            `${reads} reads on each, interleaved with the connection with fallback reading in a request (inRequest: ` +
+            "the master, the slaves never considered — the master's own latency as the library reads it) and with " +
+            "the raw driver reading the master (a MongoClient on the master); outcome: how the reads ended",
           ...waited
         ],
         skipped: []
