@@ -8,6 +8,7 @@
  */
 import { type Collection, Master, MasterSlaveConnection, Slaves } from "@mongo-master-slave/core"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
@@ -25,6 +26,13 @@ export interface LibraryOptions {
   readonly connection?: MasterSlaveConnection.Options
   /** More options for every node's client, e.g. `{ monitorCommands: true }`. */
   readonly clientOptions?: MongoClientOptions
+  /**
+   * The master's budget for every operation (`Master.layer`'s
+   * `operationTimeout`); the library's default when absent.
+   *
+   * @since 0.2.0
+   */
+  readonly operationTimeout?: Duration.DurationInput
 }
 
 /**
@@ -40,10 +48,14 @@ export const library = (
   options: LibraryOptions = {}
 ): Effect.Effect<MasterSlaveConnection.MasterSlaveConnection, BenchError, Scope.Scope> => {
   const clients = options.clientOptions === undefined ? {} : { clientOptions: options.clientOptions }
+  const budget = options.operationTimeout === undefined ? {} : { operationTimeout: options.operationTimeout }
   return Layer.build(
     MasterSlaveConnection.layer(options.connection).pipe(
       Layer.provide(
-        Layer.merge(Master.layer({ uri: masterUri, ...clients }), Slaves.layer({ uris: slaveUris, ...clients }))
+        Layer.merge(
+          Master.layer({ uri: masterUri, ...clients, ...budget }),
+          Slaves.layer({ uris: slaveUris, ...clients })
+        )
       )
     )
   ).pipe(

@@ -9,14 +9,18 @@ import * as Fs from "node:fs"
 import { Main, Parts } from "@mongo-master-slave/testkit"
 import * as Effect from "effect/Effect"
 import * as Args from "./args.js"
+import * as AllSlavesDown from "./cases/allSlavesDown.js"
 import * as Consistency from "./cases/consistency.js"
 import type { Bench } from "./cases/context.js"
 import * as FailingSlave from "./cases/failingSlave.js"
+import * as MasterBlackholed from "./cases/masterBlackholed.js"
+import * as Overhead from "./cases/overhead.js"
 import * as Reads from "./cases/reads.js"
 import * as Routing from "./cases/routing.js"
 import * as Scaling from "./cases/scaling.js"
 import * as Writes from "./cases/writes.js"
 import * as Cluster from "./cluster.js"
+import type { CpuPerOp } from "./cpu.js"
 import { type BenchError, during } from "./errors.js"
 import * as Report from "./report.js"
 import {
@@ -28,6 +32,7 @@ import {
   type Figure,
   fromSaved,
   type HeartbeatLoad,
+  inMemoryCases,
   type Skipped
 } from "./results.js"
 import * as Settings from "./settings.js"
@@ -35,13 +40,27 @@ import { canCollectGarbage } from "./workload.js"
 
 const progress: Cluster.Progress = (line) => Effect.sync(() => process.stderr.write(`[bench] ${line}\n`))
 
-const cases: Record<Exclude<CaseId, "routing">, (bench: Bench) => Effect.Effect<CaseResult, BenchError>> = {
+type InMemoryCase = "routing" | "overhead"
+
+const inMemory: Record<
+  InMemoryCase,
+  (bench: Pick<Bench, "settings" | "progress">) => Effect.Effect<CaseResult, BenchError>
+> = {
+  routing: Routing.run,
+  overhead: Overhead.run
+}
+
+const cases: Record<Exclude<CaseId, InMemoryCase>, (bench: Bench) => Effect.Effect<CaseResult, BenchError>> = {
   reads: Reads.run,
   writes: Writes.run,
   scaling: Scaling.run,
   "failing-slave": FailingSlave.run,
+  "all-slaves-down": AllSlavesDown.run,
+  "master-blackholed": MasterBlackholed.run,
   consistency: Consistency.run
 }
+
+const isInMemory = (id: CaseId): id is InMemoryCase => inMemoryCases.includes(id)
 
 const writeFile = (path: string, text: string, what: string) =>
   Effect.try({ try: () => Fs.writeFileSync(path, text), catch: during(`write the ${what} to ${path}`) }).pipe(
@@ -82,9 +101,11 @@ export const main = (argv: ReadonlyArray<string>) =>
     const notes: Array<{ case: CaseId | "run"; note: string }> = []
     const skipped: Array<Skipped> = []
     const heartbeats: Array<HeartbeatLoad> = []
+    const cpuPerOp: Array<CpuPerOp> = []
     const collect = (id: CaseId, result: CaseResult) => {
       figures.push(...result.figures)
       heartbeats.push(...(result.heartbeats ?? []))
+      cpuPerOp.push(...(result.cpuPerOp ?? []))
       notes.push(...result.notes.map((note) => ({ case: id, note })))
       skipped.push(...result.skipped)
     }
@@ -97,14 +118,19 @@ export const main = (argv: ReadonlyArray<string>) =>
     })
 
     // no I/O: measured first, before the cluster adds noise
-    if (args.only.includes("routing")) {
-      const routingStarted = performance.now()
-      collect("routing", yield* Routing.run({ settings, progress }))
-      yield* progress(`── routing done in ${((performance.now() - routingStarted) / 1000).toFixed(1)} s`)
+    for (const id of args.only.filter(isInMemory)) {
+      const caseStarted = performance.now()
+      yield* progress(`── ${id}`)
+      collect(id, yield* inMemory[id]({ settings, progress }))
+      yield* progress(`── ${id} done in ${((performance.now() - caseStarted) / 1000).toFixed(1)} s`)
     }
 
-    const clusterCases = args.only.filter((id): id is Exclude<CaseId, "routing"> => id !== "routing")
-    let clusterInfo: BenchReport["cluster"] = { kind: "local", slaves: 0, description: "no cluster (routing only)" }
+    const clusterCases = args.only.filter((id): id is Exclude<CaseId, InMemoryCase> => !isInMemory(id))
+    let clusterInfo: BenchReport["cluster"] = {
+      kind: "local",
+      slaves: 0,
+      description: `no cluster (${args.only.join(", ")} only)`
+    }
     if (clusterCases.length > 0) {
       yield* Effect.scoped(
         Effect.gen(function* () {
@@ -163,6 +189,9 @@ export const main = (argv: ReadonlyArray<string>) =>
           warmupOps: settings.scaling.warmupOps(c)
         })),
         routing: settings.routing,
+        overhead: settings.overhead,
+        allSlavesDown: settings.allSlavesDown,
+        masterBlackholed: settings.masterBlackholed,
         consistency: {
           runs: settings.consistency.concurrencies.map((c) => ({
             concurrency: c,
@@ -176,8 +205,9 @@ export const main = (argv: ReadonlyArray<string>) =>
       },
       figures,
       heartbeats,
+      cpuPerOp,
       comparisons: compare(figures),
-      targets: checkTargets(figures),
+      targets: checkTargets(figures, cpuPerOp),
       notes,
       skipped
     }

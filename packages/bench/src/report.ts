@@ -6,12 +6,15 @@
  */
 import { createRequire } from "node:module"
 import * as Os from "node:os"
+import { compareCpu, type MinMedian } from "./cpu.js"
+import { outcomeOf } from "./faultTargets.js"
 import {
   type BenchReport,
   type CaseId,
   type Comparison,
   consistencyReads,
   type Figure,
+  hedgeShare,
   type Machine,
   offMasterShare,
   type Side
@@ -88,6 +91,8 @@ const formatRatio = (value: number | undefined): string =>
 
 const percent = (value: number) => (Number.isFinite(value) ? `${Math.round(value * 100)}%` : "n/a")
 
+const formatShare = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "n/a")
+
 /**
  * Microseconds of CPU, one decimal; a sign when `signed`.
  *
@@ -108,7 +113,8 @@ export const sideNames: Record<Side, string> = {
   library: "library",
   raw: "raw",
   thin: "thin Effect",
-  "effect-mongodb": "effect-mongodb"
+  "effect-mongodb": "effect-mongodb",
+  hedged: "library, hedged"
 }
 
 const titles: Record<CaseId, string> = {
@@ -117,7 +123,10 @@ const titles: Record<CaseId, string> = {
   "failing-slave": "3. A failing slave (2 slaves)",
   scaling: "4. Scaling: read throughput by number of slaves",
   routing: "5. Cost of routing: the read path over in-memory fake nodes (no I/O)",
-  consistency: "6. Consistency: causal reads against plain slave reads and request reads"
+  consistency: "6. Consistency: causal reads against plain slave reads and request reads",
+  overhead: "7. The library's own CPU per operation, no I/O: over a stub driver client",
+  "all-slaves-down": "8. Every slave down: blackholed, then known down",
+  "master-blackholed": "9. The master blackholed: every operation within its budget"
 }
 
 const comparisonOf = (comparisons: ReadonlyArray<Comparison>, figure: Figure) =>
@@ -186,13 +195,26 @@ const failingTable = (report: BenchReport): Table => {
   return {
     case: "failing-slave",
     title: titles["failing-slave"],
-    headers: ["scenario", "side", "phase", "reads", "ops/s", "p50 ms", "p99 ms", "max ms", "failed", "p50 vs healthy"],
-    numeric: [false, false, false, true, true, true, true, true, true, true],
+    headers: [
+      "scenario",
+      "side",
+      "phase",
+      "reads",
+      "ops/s",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+      "failed",
+      "p50 vs healthy",
+      "p99 vs healthy",
+      "hedged"
+    ],
+    numeric: [false, false, false, true, true, true, true, true, true, true, true, true],
     rows: figures.map((f) => {
       const healthy = healthyOf(f)
       return [
         f.scenario,
-        f.side === "raw" && healthy !== undefined ? "raw (naive)" : f.side,
+        f.side === "raw" && healthy !== undefined ? "raw (naive)" : sideNames[f.side],
         f.phase ?? "",
         String(f.totalOps),
         formatRate(f.opsPerSec),
@@ -200,7 +222,9 @@ const failingTable = (report: BenchReport): Table => {
         formatMs(f.p99),
         formatMs(f.max),
         String(f.errors),
-        healthy === undefined ? "" : formatRatio(f.p50 / healthy.p50)
+        healthy === undefined ? "" : formatRatio(f.p50 / healthy.p50),
+        healthy === undefined ? "" : formatRatio(f.p99 / healthy.p99),
+        f.hedges === null ? "" : formatShare(hedgeShare(f))
       ]
     })
   }
@@ -328,6 +352,79 @@ const heartbeatTable = (report: BenchReport): Table => ({
   ])
 })
 
+const minMedian = (value: MinMedian, signed = false) =>
+  `${formatCpu(value.min, signed)} / ${formatCpu(value.median, signed)}`
+
+const cpuTable = (report: BenchReport): Table => ({
+  case: "overhead",
+  title: titles.overhead,
+  headers: [
+    "scenario",
+    "ops × rounds",
+    "raw µs/op",
+    "thin Effect µs/op",
+    "library µs/op",
+    "library − thin µs",
+    "library − raw µs"
+  ],
+  numeric: [false, true, true, true, true, true, true],
+  rows: compareCpu(report.cpuPerOp).map((c) => {
+    const record = report.cpuPerOp.find((r) => r.scenario === c.scenario && r.side === "library")
+    return [
+      c.scenario,
+      record === undefined ? "" : `${formatRate(record.opsPerRound)} × ${record.rounds}`,
+      minMedian(c.raw),
+      minMedian(c.thin),
+      minMedian(c.library),
+      minMedian(c.overThin, true),
+      minMedian(c.overRaw, true)
+    ]
+  })
+})
+
+const allSlavesDownTable = (report: BenchReport): Table => {
+  const figures = report.figures.filter((f) => f.case === "all-slaves-down")
+  return {
+    case: "all-slaves-down",
+    title: `${titles["all-slaves-down"]} (${figures[0]?.slaves ?? 3} slaves)`,
+    headers: ["scenario", "side", "phase", "reads", "ops/s", "p50 ms", "p99 ms", "max ms", "outcome", "p50 vs raw"],
+    numeric: [false, false, false, true, true, true, true, true, false, true],
+    rows: figures.map((f) => {
+      const c = f.side === "raw" ? undefined : comparisonOf(report.comparisons, f)
+      return [
+        f.scenario,
+        f.side === "raw" ? "raw (master)" : sideNames[f.side],
+        f.phase ?? "",
+        String(f.totalOps),
+        formatRate(f.opsPerSec),
+        formatMs(f.p50),
+        formatMs(f.p99),
+        formatMs(f.max),
+        outcomeOf(f),
+        formatRatio(c?.p50Ratio)
+      ]
+    })
+  }
+}
+
+const masterBlackholedTable = (report: BenchReport): Table => ({
+  case: "master-blackholed",
+  title: titles["master-blackholed"],
+  headers: ["scenario", "concurrency", "operations", "p50 ms", "p99 ms", "max ms", "outcome"],
+  numeric: [false, true, true, true, true, true, false],
+  rows: report.figures
+    .filter((f) => f.case === "master-blackholed")
+    .map((f) => [
+      f.scenario,
+      String(f.concurrency),
+      String(f.totalOps),
+      formatMs(f.p50),
+      formatMs(f.p99),
+      formatMs(f.max),
+      outcomeOf(f)
+    ])
+})
+
 /**
  * The tables of a run, one per case that produced figures (two for the
  * consistency case), in the order of the issues.
@@ -342,7 +439,10 @@ export const tables = (report: BenchReport): ReadonlyArray<Table> =>
     scalingTable(report),
     routingTable(report),
     consistencyTable(report),
-    heartbeatTable(report)
+    heartbeatTable(report),
+    cpuTable(report),
+    allSlavesDownTable(report),
+    masterBlackholedTable(report)
   ].filter((table) => table.rows.length > 0)
 
 const pad = (text: string, width: number, right: boolean) => (right ? text.padStart(width) : text.padEnd(width))

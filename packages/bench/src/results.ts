@@ -5,31 +5,63 @@
  *
  * @since 0.1.0
  */
+import { type CpuPerOp, cpuTarget } from "./cpu.js"
+import { checkFaultTargets } from "./faultTargets.js"
 import { median } from "./stats.js"
+import { fixed, met, percent, signed, type TargetCheck, verdict } from "./verdicts.js"
 import type { Counted, Sample } from "./workload.js"
+
+export type { TargetCheck } from "./verdicts.js"
 
 /**
  * The cases of the benchmark.
  *
  * @since 0.1.0
  */
-export type CaseId = "reads" | "writes" | "failing-slave" | "scaling" | "routing" | "consistency"
+export type CaseId =
+  | "reads"
+  | "writes"
+  | "failing-slave"
+  | "scaling"
+  | "routing"
+  | "consistency"
+  | "overhead"
+  | "all-slaves-down"
+  | "master-blackholed"
 
 /**
  * Every case, in the order a run goes through them.
  *
  * @since 0.1.0
  */
-export const caseIds: ReadonlyArray<CaseId> = ["routing", "reads", "writes", "scaling", "failing-slave", "consistency"]
+export const caseIds: ReadonlyArray<CaseId> = [
+  "routing",
+  "overhead",
+  "reads",
+  "writes",
+  "scaling",
+  "failing-slave",
+  "all-slaves-down",
+  "master-blackholed",
+  "consistency"
+]
+
+/**
+ * The cases that need no cluster: measured first, before it adds noise.
+ *
+ * @since 0.2.0
+ */
+export const inMemoryCases: ReadonlyArray<CaseId> = ["routing", "overhead"]
 
 /**
  * Which client ran the operations: the library, the raw driver, the
  * thinnest Effect wrapper of the raw driver (`thin`: `Effect.tryPromise`
- * around the driver's call, nothing else) or `effect-mongodb`.
+ * around the driver's call, nothing else), `effect-mongodb`, or the library
+ * with hedged reads on (`hedged`: `hedge: true`).
  *
  * @since 0.1.0
  */
-export type Side = "library" | "raw" | "thin" | "effect-mongodb"
+export type Side = "library" | "raw" | "thin" | "effect-mongodb" | "hedged"
 
 /**
  * The reads the consistency case compares, by the scenario names they are
@@ -73,6 +105,20 @@ export interface Figure {
   readonly mean: number
   readonly errors: number
   readonly firstError: string | null
+  /**
+   * Failed operations by what they failed with (`AllSlavesUnavailable`,
+   * `OperationTimeout`, ...), added up over the rounds.
+   *
+   * @since 0.2.0
+   */
+  readonly failures: Readonly<Record<string, number>>
+  /**
+   * Hedges the library started, added up over the rounds (the hedged side);
+   * `null` when they were not counted.
+   *
+   * @since 0.2.0
+   */
+  readonly hedges: number | null
   /**
    * Median CPU use during a round: this process in cores, the machine as a
    * fraction of all cores, this process's CPU time per operation in µs.
@@ -130,6 +176,10 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     mean: median(samples.map((sample) => sample.latency.mean)),
     errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
     firstError: firstError ?? null,
+    failures: addFailures(samples.map((sample) => sample.failures)),
+    hedges: samples.some((sample) => sample.hedges !== undefined)
+      ? samples.reduce((sum, sample) => sum + (sample.hedges ?? 0), 0)
+      : null,
     cpu: {
       processCores: median(samples.map((sample) => sample.cpu.processCores)),
       machineBusy: median(samples.map((sample) => sample.cpu.machineBusy)),
@@ -146,6 +196,30 @@ export const figureOf = (key: FigureKey, side: Side, samples: ReadonlyArray<Samp
     }))
   }
 }
+
+/**
+ * Adds up failures by kind over several runs.
+ *
+ * @since 0.2.0
+ */
+export const addFailures = (
+  failures: ReadonlyArray<Readonly<Record<string, number>>>
+): Readonly<Record<string, number>> => {
+  const total: Record<string, number> = {}
+  for (const counts of failures) {
+    for (const [kind, n] of Object.entries(counts)) total[kind] = (total[kind] ?? 0) + n
+  }
+  return total
+}
+
+/**
+ * The share of a figure's operations that started a hedge; `NaN` when
+ * hedges were not counted.
+ *
+ * @since 0.2.0
+ */
+export const hedgeShare = (figure: Pick<Figure, "hedges" | "totalOps">): number =>
+  figure.hedges === null || figure.totalOps === 0 ? Number.NaN : figure.hedges / figure.totalOps
 
 /**
  * Adds up what was counted in several runs; `null` for none.
@@ -226,28 +300,6 @@ export const compare = (figures: ReadonlyArray<Figure>): ReadonlyArray<Compariso
     ]
   })
 
-/**
- * Where the library stands against one target: met, not met, or not measured
- * in this run (`null`), with the figures behind the verdict.
- *
- * @since 0.1.0
- */
-export interface TargetCheck {
-  readonly target: string
-  readonly met: boolean | null
-  readonly details: ReadonlyArray<string>
-}
-
-const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a")
-
-const verdict = (checks: ReadonlyArray<boolean>): boolean | null => (checks.length === 0 ? null : checks.every(Boolean))
-
-const percent = (share: number) => (Number.isFinite(share) ? `${(share * 100).toFixed(1)}%` : "n/a")
-
-const signed = (value: number) => `${value >= 0 ? "+" : ""}${fixed(value, 1)}`
-
-const met = (ok: boolean) => (ok ? "(met)" : "(NOT met)")
-
 const label = (f: Pick<Figure, "case" | "scenario" | "concurrency">) =>
   `${f.case} / ${f.scenario} at concurrency ${f.concurrency}`
 
@@ -295,7 +347,7 @@ const overheadTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
   const healthyReads = figures.filter(
     (f) =>
-      f.side === "library" &&
+      (f.side === "library" || f.side === "hedged") &&
       (f.case === "reads" || f.case === "scaling" || f.case === "failing-slave" || f.case === "consistency")
   )
   return {
@@ -310,18 +362,21 @@ const failedReadsTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 }
 
 const faultTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
-  const faults = figures.filter((f) => f.side === "library" && f.case === "failing-slave" && f.baseline !== null)
+  const faults = figures.filter(
+    (f) => (f.side === "library" || f.side === "hedged") && f.case === "failing-slave" && f.baseline !== null
+  )
   const details: Array<string> = []
   const checks: Array<boolean> = []
   for (const fault of faults) {
     const healthy = figures.find(
-      (f) => f.side === "library" && f.case === "failing-slave" && f.scenario === fault.baseline
+      (f) => f.side === fault.side && f.case === "failing-slave" && f.scenario === fault.baseline
     )
     if (healthy === undefined) continue
     const ratio = fault.p50 / healthy.p50
     checks.push(ratio <= 1.1)
     details.push(
-      `${fault.scenario}${fault.phase === null ? "" : ` (${fault.phase})`}: p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
+      `${fault.scenario}${fault.side === "hedged" ? ", hedged" : ""}${fault.phase === null ? "" : ` (${fault.phase})`}: ` +
+        `p50 ${fixed(fault.p50, 3)} ms vs healthy ` +
         `${fixed(healthy.p50, 3)} ms = ${fixed(ratio)}x ${met(ratio <= 1.1)}; p99 ${fixed(fault.p99)} ms ` +
         `(healthy ${fixed(healthy.p99)} ms), max ${fixed(fault.max)} ms, ${fixed(fault.opsPerSec, 0)} ops/s ` +
         `(healthy ${fixed(healthy.opsPerSec, 0)})`
@@ -427,18 +482,24 @@ const effectMongodbTarget = (figures: ReadonlyArray<Figure>): TargetCheck => {
 }
 
 /**
- * The performance targets, checked against the figures.
+ * The performance targets, checked against the figures (and the CPU per
+ * operation of the `overhead` case).
  *
  * @since 0.1.0
  */
-export const checkTargets = (figures: ReadonlyArray<Figure>): ReadonlyArray<TargetCheck> => [
+export const checkTargets = (
+  figures: ReadonlyArray<Figure>,
+  cpuPerOp: ReadonlyArray<CpuPerOp> = []
+): ReadonlyArray<TargetCheck> => [
   overheadTarget(figures),
   failedReadsTarget(figures),
   faultTarget(figures),
   thinCpuTarget(figures),
+  cpuTarget(cpuPerOp, maxExtraCpuOverThinMicros),
   effectMongodbTarget(figures),
   causalLatencyTarget(figures),
-  causalOffMasterTarget(figures)
+  causalOffMasterTarget(figures),
+  ...checkFaultTargets(figures)
 ]
 
 /**
@@ -525,6 +586,12 @@ export interface CaseResult {
   readonly figures: ReadonlyArray<Figure>
   /** The heartbeat's load (consistency case). */
   readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
+  /**
+   * CPU per operation with no I/O (overhead case).
+   *
+   * @since 0.2.0
+   */
+  readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
   /** Settings and observations a reader needs to read the figures (timeouts used, what limits it). */
   readonly notes: ReadonlyArray<string>
   readonly skipped: ReadonlyArray<Skipped>
@@ -547,6 +614,12 @@ export interface BenchReport {
   readonly settings: Readonly<Record<string, unknown>>
   readonly figures: ReadonlyArray<Figure>
   readonly heartbeats: ReadonlyArray<HeartbeatLoad>
+  /**
+   * CPU per operation with no I/O, by scenario and side (overhead case).
+   *
+   * @since 0.2.0
+   */
+  readonly cpuPerOp: ReadonlyArray<CpuPerOp>
   readonly comparisons: ReadonlyArray<Comparison>
   readonly targets: ReadonlyArray<TargetCheck>
   readonly notes: ReadonlyArray<{ readonly case: CaseId | "run"; readonly note: string }>
@@ -561,19 +634,27 @@ export interface BenchReport {
  * @since 0.2.0
  */
 export const fromSaved = (saved: BenchReport): BenchReport => {
-  const partial = saved as Omit<BenchReport, "heartbeats"> & { readonly heartbeats?: ReadonlyArray<HeartbeatLoad> }
-  const figures = saved.figures.map(
-    (f): Figure => ({
+  const partial = saved as Omit<BenchReport, "heartbeats" | "cpuPerOp"> & {
+    readonly heartbeats?: ReadonlyArray<HeartbeatLoad>
+    readonly cpuPerOp?: ReadonlyArray<CpuPerOp>
+  }
+  const figures = saved.figures.map((f): Figure => {
+    const older = f as Omit<Figure, "failures" | "hedges"> & Partial<Pick<Figure, "failures" | "hedges">>
+    return {
       ...f,
       cpu: { ...f.cpu, perOpMicros: typeof f.cpu.perOpMicros === "number" ? f.cpu.perOpMicros : Number.NaN },
-      counted: f.counted ?? null
-    })
-  )
+      counted: f.counted ?? null,
+      failures: older.failures ?? {},
+      hedges: older.hedges ?? null
+    }
+  })
+  const cpuPerOp = partial.cpuPerOp ?? []
   return {
     ...saved,
     figures,
     heartbeats: partial.heartbeats ?? [],
+    cpuPerOp,
     comparisons: compare(figures),
-    targets: checkTargets(figures)
+    targets: checkTargets(figures, cpuPerOp)
   }
 }

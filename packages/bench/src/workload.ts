@@ -45,6 +45,13 @@ export interface Sample {
   /** The message of the first failure, if any. */
   readonly firstError: string | undefined
   /**
+   * Failed operations by what they failed with: the error's `_tag` (e.g.
+   * `AllSlavesUnavailable`, `OperationTimeout`), else its class name.
+   *
+   * @since 0.2.0
+   */
+  readonly failures: Readonly<Record<string, number>>
+  /**
    * CPU used during the run: this process in cores (1 = one core busy), the
    * whole machine as a fraction of all its cores, and this process's CPU time
    * per operation in microseconds.
@@ -52,6 +59,13 @@ export interface Sample {
   readonly cpu: { readonly processCores: number; readonly machineBusy: number; readonly perOpMicros: number }
   /** What a counting runner (`Commands.counting`) saw on the connection's clients during the run, if any. */
   readonly counted?: Counted | undefined
+  /**
+   * Hedges the library started during the run (`Metrics.hedges`), when a
+   * runner counted them (`Hedges.counting`).
+   *
+   * @since 0.2.0
+   */
+  readonly hedges?: number | undefined
 }
 
 /**
@@ -112,11 +126,30 @@ const machineTimes = () => {
   return { busy, total }
 }
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/**
+ * What an operation failed with, for counting failures by kind: the error's
+ * `_tag` when it has one (the library's errors, `BenchError`), else its class
+ * name, else `unknown`.
+ *
+ * @since 0.2.0
+ */
+export const kindOf = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const tag = (error as { readonly _tag?: unknown })._tag
+    if (typeof tag === "string") return tag
+    if (error instanceof Error) return error.name
+  }
+  return "unknown"
+}
+
 /** Per-operation bookkeeping shared by both sides, so they pay the same. */
 class Recorder {
   readonly latencies: Float64Array
   errors = 0
   firstError: string | undefined = undefined
+  readonly failures: Record<string, number> = {}
   private started = 0
   private cpuStart: NodeJS.CpuUsage = { user: 0, system: 0 }
   private machineStart = { busy: 0, total: 0 }
@@ -131,9 +164,11 @@ class Recorder {
     this.started = performance.now()
   }
 
-  fail(message: string): void {
+  fail(error: unknown): void {
     this.errors++
-    if (this.firstError === undefined) this.firstError = message
+    const kind = kindOf(error)
+    this.failures[kind] = (this.failures[kind] ?? 0) + 1
+    if (this.firstError === undefined) this.firstError = messageOf(error)
   }
 
   finish(): Sample {
@@ -149,6 +184,7 @@ class Recorder {
       latency: summarize(this.latencies),
       errors: this.errors,
       firstError: this.firstError,
+      failures: { ...this.failures },
       cpu: {
         processCores: (cpu.user + cpu.system) / 1000 / elapsedMs,
         machineBusy: machineTotal > 0 ? (machine.busy - this.machineStart.busy) / machineTotal : Number.NaN,
@@ -157,8 +193,6 @@ class Recorder {
     }
   }
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
  * Runs `op(i, worker)` for `i` in `0..ops-1` as Effects, on `concurrency`
@@ -183,7 +217,7 @@ export const measureEffect =
             const millis = performance.now() - started
             if (Exit.isFailure(exit)) {
               recorder.latencies[i] = millis
-              recorder.fail(messageOf(Cause.squash(exit.cause)))
+              recorder.fail(Cause.squash(exit.cause))
             } else {
               recorder.latencies[i] = exit.value instanceof Measured ? exit.value.millis : millis
             }
@@ -216,7 +250,7 @@ export const measurePromise =
           try {
             await op(i)
           } catch (error) {
-            recorder.fail(messageOf(error))
+            recorder.fail(error)
           }
           recorder.latencies[i] = performance.now() - started
         }

@@ -45,4 +45,13 @@ describe("args", () => {
     expect(error(["--only", "nope"])).toContain('unknown case "nope"')
     expect(error(["--fast"])).toBe('unknown argument "--fast"')
   })
+
+  it("runs the fault cases and the overhead case by name, in the run's order", () => {
+    expect(ok(["--only", "master-blackholed,overhead,all-slaves-down,failing-slave"]).only).toEqual([
+      "overhead",
+      "failing-slave",
+      "all-slaves-down",
+      "master-blackholed"
+    ])
+  })
 })

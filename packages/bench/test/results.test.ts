@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
   addCounted,
+  addFailures,
   type BenchReport,
   checkTargets,
   compare,
@@ -10,6 +11,7 @@ import {
   figureOf,
   fromSaved,
   heartbeatLoad,
+  hedgeShare,
   offMasterShare,
   type Side
 } from "../src/results.js"
@@ -180,13 +182,16 @@ describe("results: saved reports", () => {
   it("reads a report of an older version as not measured where it has nothing to say", () => {
     const figure = side(reads, "library", 1, 1000, 500)
     const { perOpMicros: _, ...cpu } = figure.cpu
-    const { counted: __, ...old } = { ...figure, cpu }
+    const { counted: __, failures: ___, hedges: ____, ...old } = { ...figure, cpu }
     const saved = { figures: [old], comparisons: [], targets: [] } as unknown as BenchReport
     const report = fromSaved(saved)
     expect(report.heartbeats).toEqual([])
+    expect(report.cpuPerOp).toEqual([])
     expect(report.figures[0]!.counted).toBeNull()
     expect(report.figures[0]!.cpu.perOpMicros).toBeNaN()
-    expect(report.targets).toHaveLength(7)
+    expect(report.figures[0]!.failures).toEqual({})
+    expect(report.figures[0]!.hedges).toBeNull()
+    expect(report.targets).toHaveLength(checkTargets([]).length)
   })
 
   it("reads a CPU per operation saved as null (JSON has no NaN) as not measured", () => {
@@ -195,5 +200,34 @@ describe("results: saved reports", () => {
       JSON.stringify({ figures: [{ ...figure, cpu: { ...figure.cpu, perOpMicros: Number.NaN } }] })
     ) as BenchReport
     expect(fromSaved(saved).figures[0]!.cpu.perOpMicros).toBeNaN()
+  })
+})
+
+describe("results: failures by kind", () => {
+  it("adds up the failures of every round, by kind", () => {
+    expect(addFailures([{ OperationTimeout: 2 }, {}, { OperationTimeout: 1, NodeUnavailable: 3 }])).toEqual({
+      OperationTimeout: 3,
+      NodeUnavailable: 3
+    })
+    const figure = figureOf(reads, "library", [
+      sampleOf({ p50: 1, opsPerSec: 1, failures: { AllSlavesUnavailable: 4 } }),
+      sampleOf({ p50: 1, opsPerSec: 1, failures: { AllSlavesUnavailable: 1, BenchError: 1 } })
+    ])
+    expect(figure.failures).toEqual({ AllSlavesUnavailable: 5, BenchError: 1 })
+    expect(figure.errors).toBe(6)
+  })
+})
+
+describe("results: hedges", () => {
+  it("adds up the hedges of every round, and gives their share of the operations", () => {
+    const hedged = figureOf(reads, "hedged", [
+      sampleOf({ p50: 1, opsPerSec: 1, hedges: 30 }),
+      sampleOf({ p50: 1, opsPerSec: 1, hedges: 20 })
+    ])
+    expect(hedged.hedges).toBe(50)
+    expect(hedgeShare(hedged)).toBeCloseTo(0.025)
+    const uncounted = figureOf(reads, "library", [sampleOf({ p50: 1, opsPerSec: 1 })])
+    expect(uncounted.hedges).toBeNull()
+    expect(hedgeShare(uncounted)).toBeNaN()
   })
 })

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { Measured, measureEffect, roundOrder } from "../src/workload.js"
+import { kindOf, Measured, measureEffect, measurePromise, roundOrder } from "../src/workload.js"
+
+class Refused extends Data.TaggedError("Refused")<{}> {}
 
 describe("workload", () => {
   it("starts each round one runner further, so none always goes first", () => {
@@ -40,4 +43,26 @@ describe("workload", () => {
       expect(sample.firstError).toBe("no 0")
     })
   )
+
+  it.effect("counts failures by what they failed with", () =>
+    Effect.gen(function* () {
+      const effects = yield* measureEffect((i) =>
+        i % 3 === 0 ? Effect.fail(new Refused()) : i % 3 === 1 ? Effect.fail(new TypeError("bad")) : Effect.void
+      )({ ops: 6, concurrency: 2 })
+      expect(effects.failures).toEqual({ Refused: 2, TypeError: 2 })
+      const promises = yield* measurePromise((i) => (i < 2 ? Promise.reject(new Refused()) : Promise.resolve()))({
+        ops: 3,
+        concurrency: 1
+      })
+      expect(promises.failures).toEqual({ Refused: 2 })
+      expect(promises.errors).toBe(2)
+    })
+  )
+
+  it("names a failure by its tag, else its class, else unknown", () => {
+    expect(kindOf(new Refused())).toBe("Refused")
+    expect(kindOf(new RangeError("no"))).toBe("RangeError")
+    expect(kindOf("a string")).toBe("unknown")
+    expect(kindOf({ _tag: 7 })).toBe("unknown")
+  })
 })

@@ -30,7 +30,8 @@ const ms = (value: number) => (value < 1 ? value.toFixed(3) : value.toFixed(2))
  */
 export const headline = (figure: Figure): string =>
   `${figure.side.padEnd(14)} ${Math.round(figure.opsPerSec).toString().padStart(7)} ops/s  p50 ${ms(figure.p50)} ms  ` +
-  `p99 ${ms(figure.p99)} ms  max ${ms(figure.max)} ms  errors ${figure.errors}`
+  `p99 ${ms(figure.p99)} ms  max ${ms(figure.max)} ms  errors ${figure.errors}` +
+  (figure.hedges === null ? "" : `  hedged ${((figure.hedges / figure.totalOps) * 100).toFixed(1)}%`)
 
 /**
  * The runners of one scenario, by side: the library and the raw driver, and
@@ -43,7 +44,7 @@ export type SideRunners = { readonly library: Runner; readonly raw: Runner } & {
 }
 
 // the order of the figures, and of the first round (later rounds start one further, see `interleave`)
-const sideOrder: ReadonlyArray<Side> = ["library", "raw", "thin", "effect-mongodb"]
+const sideOrder: ReadonlyArray<Side> = ["library", "raw", "thin", "effect-mongodb", "hedged"]
 
 /**
  * Runs every side side by side on one scenario (see `interleave`), logs the

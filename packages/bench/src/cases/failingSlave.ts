@@ -11,6 +11,13 @@
  * - a naive raw client reading from a random one of the two slaves with the
  *   same timeouts and no failover, to show what happens without it.
  *
+ * With the blackhole, a third side: the library with hedged reads
+ * (`hedge: true`, an adaptive p95 delay), in the healthy baseline beside the
+ * others, then under the fault on its own — injected a second time once the
+ * first is lifted and the hedged connection has seen the slave answer again,
+ * so its onset is an onset too. Its samples carry the hedges it started
+ * (`Metrics.hedges`).
+ *
  * @since 0.1.0
  */
 import { FaultProxy } from "@mongo-master-slave/testkit"
@@ -19,8 +26,11 @@ import type { Collection as RawCollection } from "mongodb"
 import * as Clients from "../clients.js"
 import type { BenchDocument } from "../cluster.js"
 import { type BenchError, during } from "../errors.js"
-import { type CaseResult, type Figure, type FigureKey, figureOf } from "../results.js"
-import { type Sample, settle } from "../workload.js"
+import { failingScenarios } from "../faultTargets.js"
+import * as Hedges from "../hedges.js"
+import { type CaseResult, type Figure, type FigureKey, figureOf, type Side } from "../results.js"
+import * as SlaveStatus from "../slaveStatus.js"
+import { type Runner, type Sample, settle } from "../workload.js"
 import { type Bench, compareSides, headline } from "./context.js"
 import * as ReadById from "./readById.js"
 
@@ -33,13 +43,54 @@ interface Fault {
   readonly slaveUris: readonly [string, string]
   readonly inject: Effect.Effect<void, BenchError>
   readonly restore: Effect.Effect<void, BenchError>
+  /** Measure the library with hedged reads too. */
+  readonly hedged: boolean
+}
+
+/**
+ * A library side under the fault: the onset round right after it is
+ * injected, then the steady rounds; `between` runs after the onset (the
+ * naive raw client's reads). The fault is lifted at the end, whatever happens.
+ */
+const underFault = (
+  bench: Bench,
+  fault: Fault,
+  side: Side,
+  runner: Runner,
+  between: Effect.Effect<ReadonlyArray<Figure>, BenchError> = Effect.succeed([])
+): Effect.Effect<ReadonlyArray<Figure>, BenchError> => {
+  const { concurrency, reads } = bench.settings.failing
+  const key: FigureKey = { case: "failing-slave", scenario: fault.name, concurrency, slaves: 2 }
+  return Effect.acquireUseRelease(
+    Effect.zipRight(bench.progress(`failing-slave · ${fault.name} · ${side}`), fault.inject),
+    () =>
+      Effect.gen(function* () {
+        yield* settle
+        const onset = yield* runner({ ops: reads, concurrency })
+        const others = yield* between
+        const steady: Array<Sample> = []
+        for (let round = 0; round < Math.max(2, bench.settings.rounds - 1); round++) {
+          yield* settle
+          steady.push(yield* runner({ ops: reads, concurrency }))
+        }
+        return [
+          figureOf({ ...key, phase: "onset", baseline: fault.healthy }, side, [onset]),
+          figureOf({ ...key, phase: "steady", baseline: fault.healthy }, side, steady),
+          ...others
+        ]
+      }),
+    () =>
+      fault.restore.pipe(
+        Effect.catchAll((error) => bench.progress(`could not restore after "${fault.name}": ${error.message}`))
+      )
+  )
 }
 
 const scenario = (bench: Bench, fault: Fault): Effect.Effect<ReadonlyArray<Figure>, BenchError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const { cluster, dataset, settings } = bench
-      const { concurrency, reads, healthyReads, rawReadsUnderFault } = settings.failing
+      const { concurrency, healthyReads, rawReadsUnderFault } = settings.failing
       const connection = yield* Clients.library(cluster.masterUri, fault.slaveUris)
       const collection = yield* Clients.libraryCollection(connection, dataset.database, dataset.reads)
       const rawCollections: Array<RawCollection<BenchDocument>> = []
@@ -50,38 +101,44 @@ const scenario = (bench: Bench, fault: Fault): Effect.Effect<ReadonlyArray<Figur
 
       const library = ReadById.library(collection, dataset.documents)
       const raw = ReadById.raw(rawCollections, dataset.documents)
+      const hedgedConnection = fault.hedged
+        ? yield* Clients.library(cluster.masterUri, fault.slaveUris, { connection: { hedge: true } })
+        : undefined
+      const hedged =
+        hedgedConnection === undefined
+          ? undefined
+          : Hedges.counting(
+              ReadById.library(
+                yield* Clients.libraryCollection(hedgedConnection, dataset.database, dataset.reads),
+                dataset.documents
+              )
+            )
 
       const healthy = yield* compareSides(
         bench,
         { case: "failing-slave", scenario: fault.healthy, concurrency, slaves: 2 },
-        { sides: { library, raw }, ops: healthyReads, warmupOps: Math.ceil(healthyReads / 2) }
+        {
+          sides: { library, raw, ...(hedged === undefined ? {} : { hedged }) },
+          ops: healthyReads,
+          warmupOps: Math.ceil(healthyReads / 2)
+        }
       )
 
-      const key: FigureKey = { case: "failing-slave", scenario: fault.name, concurrency, slaves: 2 }
-      const faulty = yield* Effect.acquireUseRelease(
-        Effect.zipRight(bench.progress(`failing-slave · ${fault.name}`), fault.inject),
-        () =>
-          Effect.gen(function* () {
-            yield* settle
-            const onset = yield* library({ ops: reads, concurrency })
-            yield* settle
-            const naive = yield* raw({ ops: rawReadsUnderFault, concurrency })
-            const steady: Array<Sample> = []
-            for (let round = 0; round < Math.max(2, settings.rounds - 1); round++) {
-              yield* settle
-              steady.push(yield* library({ ops: reads, concurrency }))
-            }
-            return [
-              figureOf({ ...key, phase: "onset", baseline: fault.healthy }, "library", [onset]),
-              figureOf({ ...key, phase: "steady", baseline: fault.healthy }, "library", steady),
-              figureOf(key, "raw", [naive])
-            ]
-          }),
-        () =>
-          fault.restore.pipe(
-            Effect.catchAll((error) => bench.progress(`could not restore after "${fault.name}": ${error.message}`))
-          )
-      )
+      const naive = Effect.gen(function* () {
+        yield* settle
+        const sample = yield* raw({ ops: rawReadsUnderFault, concurrency })
+        return [figureOf({ case: "failing-slave", scenario: fault.name, concurrency, slaves: 2 }, "raw", [sample])]
+      })
+      const faulty = [...(yield* underFault(bench, fault, "library", library, naive))]
+      if (hedgedConnection !== undefined && hedged !== undefined) {
+        // the hedged connection's prober saw the first fault too: wait until it sees the slave back, warm it again
+        const back = yield* SlaveStatus.awaitSlaves(hedgedConnection, "slave 1 back up", SlaveStatus.up(1), 30_000)
+        yield* bench.progress(
+          `  the hedged connection saw slave 1 back up ${Math.round(back)} ms after the fault was lifted`
+        )
+        yield* hedged({ ops: Math.ceil(healthyReads / 2), concurrency })
+        faulty.push(...(yield* underFault(bench, fault, "hedged", hedged)))
+      }
       for (const figure of faulty) {
         yield* bench.progress(`  ${figure.phase ?? "naive"}: ${headline(figure)}`)
       }
@@ -118,8 +175,9 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
       if (cluster.kind === "local") {
         figures.push(
           ...(yield* scenario(bench, {
-            name: "slave 1 stopped",
-            healthy: "healthy",
+            name: failingScenarios.stopped,
+            healthy: failingScenarios.stoppedHealthy,
+            hedged: false,
             slaveUris: [first, second],
             inject: timed("stopped slave 1", bench, Effect.mapError(cluster.stopSlave(1), during("stop slave 1"))),
             restore: timed(
@@ -146,8 +204,9 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
       )
       figures.push(
         ...(yield* scenario(bench, {
-          name: "slave 1 blackholed",
-          healthy: "healthy, slave 1 through the proxy",
+          name: failingScenarios.blackholed,
+          healthy: failingScenarios.blackholedHealthy,
+          hedged: true,
           slaveUris: [first, proxy.uri],
           inject: proxy.setMode(FaultProxy.Mode.Blackhole()),
           restore: proxy.setMode(FaultProxy.Mode.Pass())
@@ -168,7 +227,13 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
             `client settings); ${settings.failing.rawReadsUnderFault} reads under each fault, as every read of the bad ` +
             "slave waits for the timeout",
           "stopped: slave 1's FerretDB and PostgreSQL are shut down (connections refused); blackholed: the fault proxy " +
-            "accepts connections and data and never answers"
+            "accepts connections and data and never answers",
+          "library, hedged: a second connection over the same slaves with hedge: true (the next slave's attempt " +
+            "starts when the first slave has not answered within its p95 latency; at most 10% of reads hedge), in " +
+            "the blackholed scenario: in the healthy rounds beside the others, then under the fault on its own — " +
+            "injected again once the first was lifted and this connection had seen slave 1 answer, so its onset is " +
+            "one too; hedged: the share of its reads that started a hedge (Metrics.hedges, msc_hedges_total, " +
+            "counted over each run)"
         ],
         skipped
       }
