@@ -26,6 +26,11 @@ export class CallSignal {
 
   removeEventListener(type: string, listener: (this: CallSignal, event: unknown) => void): void {
     if (type !== "abort" || this.listeners === undefined) return
+    // the usual case: the call's one listener, removed as the call ends
+    if (this.listeners.length === 1 && this.listeners[0] === listener) {
+      this.listeners = undefined
+      return
+    }
     const index = this.listeners.indexOf(listener)
     if (index !== -1) this.listeners.splice(index, 1)
   }

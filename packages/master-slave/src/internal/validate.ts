@@ -82,6 +82,7 @@ export const isDocumentLike = (value: unknown): value is object => {
 export const walkProblem = (root: unknown): string | undefined => {
   if (typeof root !== "object" || root === null) return undefined
   if (!(Array.isArray(root) || isPlainObject(root) || root instanceof Map)) return undefined
+  if (isFlat(root)) return undefined
   // one frame per open container: its children, and how far through them
   const children: Array<ReadonlyArray<unknown>> = [childrenOf(root)]
   const positions: Array<number> = [0]
@@ -115,6 +116,19 @@ export const walkProblem = (root: unknown): string | undefined => {
     onPath.add(child)
   }
   return undefined
+}
+
+// Most filters and documents of a hot path (`{ _id: 1 }`) hold no container:
+// nothing to walk, nothing to allocate for the walk.
+const isFlat = (container: object): boolean => {
+  if (container instanceof Map) return false
+  const values = Array.isArray(container) ? container : Object.values(container)
+  if (values.length > maxValues) return false
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (typeof value === "object" && value !== null) return false
+  }
+  return true
 }
 
 const childrenOf = (container: object): ReadonlyArray<unknown> =>
