@@ -21,8 +21,8 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason
 /**
  * @since 0.1.0
  */
-export const usage = `usage: pnpm bench [--quick] [--json FILE] [--markdown FILE] [--only CASES]
-       pnpm bench --render FILE [--markdown FILE]
+export const usage = `usage: npm run bench -- [--quick] [--json FILE] [--markdown FILE] [--only CASES]
+       npm run bench -- --render FILE [--markdown FILE]
 
   --quick          a reduced run (fewer operations and rounds; a few minutes once the parts are installed)
   --json FILE      write every figure, the library/raw ratios and the target checks as JSON to FILE

@@ -1,6 +1,6 @@
 /**
  * The benchmark harness: the library against the raw driver, side by side,
- * on one cluster, in one run. `pnpm bench [--quick] [--json FILE]
+ * on one cluster, in one run. `npm run bench -- [--quick] [--json FILE]
  * [--markdown FILE] [--only CASES]`; see `args.ts`.
  *
  * @since 0.1.0
@@ -86,7 +86,7 @@ export const main = (argv: ReadonlyArray<string>) =>
         catch: during(`read the JSON results in ${path}`)
       })
       if (saved.format !== "mongo-master-slave-bench/1") {
-        return yield* during(`read the JSON results in ${path}`)("it is not a file written by pnpm bench --json")
+        return yield* during(`read the JSON results in ${path}`)("it is not a file written by npm run bench -- --json")
       }
       // the comparisons and target checks are made again, by this version's rules
       const report = fromSaved(saved)
@@ -162,7 +162,7 @@ export const main = (argv: ReadonlyArray<string>) =>
     const report: BenchReport = {
       format: "mongo-master-slave-bench/1",
       mode: settings.mode,
-      command: ["pnpm bench", ...argv.filter((arg) => arg !== "--")].join(" "),
+      command: ["npm run bench --", ...argv.filter((arg) => arg !== "--")].join(" "),
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       durationSeconds: (performance.now() - started) / 1000,

@@ -49,7 +49,7 @@ const cpuPerOp = [
 const report: BenchReport = {
   format: "mongo-master-slave-bench/1",
   mode: "quick",
-  command: "pnpm bench --quick",
+  command: "npm run bench -- --quick",
   startedAt: "2026-01-01T00:00:00.000Z",
   finishedAt: "2026-01-01T00:01:00.000Z",
   durationSeconds: 60,

@@ -9,8 +9,8 @@ import * as Either from "effect/Either"
 /**
  * @since 0.2.0
  */
-export const usage = `usage: pnpm chaos [--duration S] [--seed N] [--slaves N] [--json FILE] [--no-final-phase]
-       pnpm chaos --quirks
+export const usage = `usage: npm run chaos -- [--duration S] [--seed N] [--slaves N] [--json FILE] [--no-final-phase]
+       npm run chaos -- --quirks
 
   --duration S      seconds of workload under faults, final phase included (default 120; at least 20)
   --seed N          the seed of the fault schedule and the workload's choices (default: a random one, printed)
@@ -136,7 +136,7 @@ export const parse = (argv: ReadonlyArray<string>): Either.Either<Args, UsageErr
  */
 export const reproduce = (args: Args, seed: number): string =>
   [
-    "pnpm chaos",
+    "npm run chaos --",
     `--duration ${args.durationSeconds}`,
     `--seed ${seed}`,
     ...(args.slaves === 3 ? [] : [`--slaves ${args.slaves}`]),

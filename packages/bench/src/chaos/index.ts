@@ -1,5 +1,5 @@
 /**
- * The chaos run: `pnpm chaos [--duration S] [--seed N] [--json FILE]`. A
+ * The chaos run: `npm run chaos -- [--duration S] [--seed N] [--json FILE]`. A
  * mixed workload through the library on the local cluster while a seeded
  * injector breaks slaves and the master; at the end, the checks — writes
  * lost, reads failed while a slave was alive, read-your-writes, budgets,

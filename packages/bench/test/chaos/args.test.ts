@@ -35,9 +35,9 @@ describe("chaos args", () => {
   })
 
   it("says how to reproduce a run", () => {
-    expect(reproduce(ok(["--duration", "60"]), 7)).toBe("pnpm chaos --duration 60 --seed 7")
+    expect(reproduce(ok(["--duration", "60"]), 7)).toBe("npm run chaos -- --duration 60 --seed 7")
     expect(reproduce(ok(["--slaves", "4", "--no-final-phase"]), 7)).toBe(
-      "pnpm chaos --duration 120 --seed 7 --slaves 4 --no-final-phase"
+      "npm run chaos -- --duration 120 --seed 7 --slaves 4 --no-final-phase"
     )
   })
 })

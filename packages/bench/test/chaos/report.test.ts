@@ -10,8 +10,8 @@ const report = (passed: boolean): ChaosReport => ({
   format: "mongo-master-slave-chaos/1",
   seed: 13,
   durationSeconds: 60,
-  command: "pnpm chaos --duration 60 --seed 13",
-  reproduce: "pnpm chaos --duration 60 --seed 13",
+  command: "npm run chaos -- --duration 60 --seed 13",
+  reproduce: "npm run chaos -- --duration 60 --seed 13",
   startedAt: "2026-01-01T00:00:00.000Z",
   finishedAt: "2026-01-01T00:01:30.000Z",
   wallSeconds: 90,
@@ -66,7 +66,7 @@ describe("chaos report", () => {
     expect(text).toContain("slave-stop ×2, master-blackhole ×1")
     expect(text).toContain("FAIL")
     expect(text).toContain("not counted (stand-in)")
-    expect(text).toContain("Reproduce with: pnpm chaos --duration 60 --seed 13")
+    expect(text).toContain("Reproduce with: npm run chaos -- --duration 60 --seed 13")
   })
 
   it("says when every check holds", () => {

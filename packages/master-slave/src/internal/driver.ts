@@ -22,6 +22,7 @@ import {
   type UnavailableKind,
   WriteError
 } from "../Errors.js"
+import { masterConnectionId } from "../Node.js"
 import { abandoned, CallSignal } from "./abort.js"
 
 // Server codes that mean "this node cannot serve now" rather than "this request is wrong"
@@ -393,6 +394,22 @@ const timedOut = (node: NodeRef, operation: Operation, deadline: Deadline): Node
   })
 }
 
+// A master operation the driver failed before sending it is sent again, as
+// the driver's retryable writes would (FerretDB and standalone servers have
+// none), still within the operation's deadline: a few, in case the pool is
+// cleared again meanwhile.
+const maxResends = 3
+
+/**
+ * Whether the driver failed an operation before any of it reached the node:
+ * it was waiting for a connection when the pool was cleared (the node's
+ * monitor saw it fail). Sending it again cannot apply it twice.
+ */
+export const wasNeverSent = (error: unknown): boolean =>
+  // the driver does not export the class; its subclass PoolClearedOnNetworkError
+  // (a connection in use interrupted) may have sent it, and is not this
+  error instanceof MongoNetworkError && error.name === "MongoPoolClearedError"
+
 /**
  * Runs one driver call within a deadline. The call gets an `AbortSignal`:
  * when the deadline passes, the effect fails at once (a `NodeUnavailable`
@@ -431,30 +448,38 @@ const call = <A, E>(
       resume(Effect.fail(timedOut(node, operation, current)))
     }
     let timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
-    let promise: Promise<A>
-    try {
-      promise = f(signal.asSignal)
-    } catch (error) {
-      // a driver method that throws rather than rejects (bad arguments)
-      settled = true
-      clearTimeout(timer)
-      resume(Effect.fail(mapError(error)))
-      return
-    }
-    promise.then(
-      (value) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resume(Effect.succeed(value))
-      },
-      (error) => {
-        if (settled) return
+    let resends = 0
+    const start = (): void => {
+      let promise: Promise<A>
+      try {
+        promise = f(signal.asSignal)
+      } catch (error) {
+        // a driver method that throws rather than rejects (bad arguments)
         settled = true
         clearTimeout(timer)
         resume(Effect.fail(mapError(error)))
+        return
       }
-    )
+      promise.then(
+        (value) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(Effect.succeed(value))
+        },
+        (error) => {
+          if (settled) return
+          if (node.connectionId === masterConnectionId && resends < maxResends && wasNeverSent(error)) {
+            resends++
+            return start()
+          }
+          settled = true
+          clearTimeout(timer)
+          resume(Effect.fail(mapError(error)))
+        }
+      )
+    }
+    start()
     return Effect.sync(() => {
       if (settled) return
       settled = true
