@@ -106,10 +106,10 @@ export const effectMongodb = (uri: string): Effect.Effect<EffectMongo.MongoClien
   Effect.mapError(EffectMongo.connectScoped(uri), during(`connect effect-mongodb to ${uri}`))
 
 /**
- * The raw driver's options that match what the library gives each slave
- * client for a given attempt timeout: the same connect, server-selection and
- * socket timeouts, so a raw read of a bad slave gives up as soon as the
- * library's attempt does.
+ * The raw driver's options for a given attempt timeout: the library's
+ * connect and server-selection timeouts, and the attempt timeout as the
+ * socket timeout (the raw driver has no other bound on a call), so a raw
+ * read of a bad slave gives up as soon as the library's attempt does.
  *
  * @since 0.1.0
  */

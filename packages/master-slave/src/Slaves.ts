@@ -112,7 +112,10 @@ export const make = (
           retryReads: false,
           serverSelectionTimeoutMS: attemptTimeout,
           connectTimeoutMS: attemptTimeout,
-          socketTimeoutMS: attemptTimeout,
+          // no socket timeout: the library bounds every call itself (its attempt
+          // timeout, extended up to the read's budget while the slave is alive,
+          // then aborted); a socket timeout would kill a slow call the library
+          // lets run, and with it the connection
           // the library's prober checks every slave each healthCheckInterval: the
           // driver's own monitor (a hello and a round-trip check per beat, a few
           // milliseconds of CPU a second per client at 1 s) keeps its default pace

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, FastCheck, Fiber, Ref, TestClock } from "effect"
 import { collectionOperation } from "../src/internal/driver.js"
+import { firstAvailableHedged } from "../src/internal/failover.js"
 import * as ReadStrategy from "../src/ReadStrategy.js"
 import { fakeCluster, type Outcome } from "./fakeNodes.js"
 
@@ -108,5 +109,41 @@ describe("hedged reads over fake slaves (property tests)", () => {
         return true
       }),
     { fastCheck: { numRuns: 10 } }
+  )
+
+  it.effect.prop(
+    "a hedge refused for want of budget is asked for once more, later: if it is allowed then, the next slave answers",
+    [
+      FastCheck.integer({ min: 5, max: 100 }), // the hedge delay
+      FastCheck.integer({ min: 100, max: 400 }), // when to ask again
+      FastCheck.integer({ min: 1, max: 50 }), // the next slave's latency
+      FastCheck.integer({ min: 200, max: 3_000 }), // the first slave's latency (a slave that hangs)
+      FastCheck.boolean() // whether asking again is allowed at all
+    ],
+    ([delay, again, nextLatency, firstLatency, asksAgain]) =>
+      Effect.gen(function* () {
+        // two events at the same instant may come in either order: not what this checks
+        if (delay + again === firstLatency || delay + again + nextLatency === firstLatency) return true
+        const latencies = [firstLatency, nextLatency]
+        let asked = 0
+        const read = firstAvailableHedged({
+          order: [0, 1],
+          attempt: (node: number) => Effect.as(Effect.sleep(latencies[node]!), node),
+          isUnavailable: (_error: never): _error is never => false,
+          onAllUnavailable: () => "none",
+          hedgeAfter: () => delay,
+          // refused the first time (no budget), allowed the second (the slave has stalled)
+          mayHedge: () => ++asked > 1,
+          ...(asksAgain ? { askAgainAfter: () => again } : {}),
+          onHedge: () => Effect.void
+        })
+        const exit = yield* settle(read)
+        const hedgedAt = delay + again
+        const hedgeWins = asksAgain && hedgedAt < firstLatency && hedgedAt + nextLatency < firstLatency
+        expect(exit).toEqual(Exit.succeed(hedgeWins ? 1 : 0))
+        // asked when the delay passed (the first slave takes longer), and once more only if it had not answered by then
+        expect(asked).toBe(asksAgain && hedgedAt < firstLatency ? 2 : 1)
+        return true
+      })
   )
 })

@@ -223,8 +223,8 @@ export const run = (bench: Bench): Effect.Effect<CaseResult, BenchError> =>
           "onset: the first round of reads right after the fault, while the library finds out; steady: later rounds " +
             "(median), once the slave is known to be down",
           `raw (naive): a random one of the two slaves per read, no failover, with serverSelectionTimeoutMS, ` +
-            `connectTimeoutMS and socketTimeoutMS = ${Clients.defaultAttemptTimeoutMillis} ms (the library's slave ` +
-            `client settings); ${settings.failing.rawReadsUnderFault} reads under each fault, as every read of the bad ` +
+            `connectTimeoutMS and socketTimeoutMS = ${Clients.defaultAttemptTimeoutMillis} ms (the library's attempt ` +
+            `timeout); ${settings.failing.rawReadsUnderFault} reads under each fault, as every read of the bad ` +
             "slave waits for the timeout",
           "stopped: slave 1's FerretDB and PostgreSQL are shut down (connections refused); blackholed: the fault proxy " +
             "accepts connections and data and never answers",

@@ -138,7 +138,12 @@ export const start = (endpoints: Endpoints, settings: OracleSettings): Effect.Ef
       Effect.map(open(uri, straight), (client) => ({ id, client }))
     )
     const proxied = yield* Effect.forEach(nodesOf(endpoints.proxied), ({ id, uri }) => {
-      const options = id === -1 ? endpoints.proxiedOptions.master : endpoints.proxiedOptions.slave
+      // the oracle gives up on a probe (Effect.timeout) without aborting it: a
+      // socket timeout frees the connection a probe of a hanging node holds
+      const options = {
+        ...(id === -1 ? endpoints.proxiedOptions.master : endpoints.proxiedOptions.slave),
+        socketTimeoutMS: settings.pathProbeTimeoutMillis
+      }
       return Effect.map(
         open(uri, (u) => new MongoClient(u, options)),
         (client) => ({ id, client })

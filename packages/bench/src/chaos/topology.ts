@@ -149,7 +149,6 @@ export const libraryClientOptions = (
       retryReads: false,
       serverSelectionTimeoutMS: attemptTimeoutMillis,
       connectTimeoutMS: attemptTimeoutMillis,
-      socketTimeoutMS: attemptTimeoutMillis,
       // the library's prober checks each slave every healthCheckInterval; its driver monitors keep 10 s
       heartbeatFrequencyMS: Math.max(healthCheckIntervalMillis, 10_000)
     }

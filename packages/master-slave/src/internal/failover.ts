@@ -74,6 +74,12 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
    * attempts); called once per hedge it would start.
    */
   readonly mayHedge: (node: N) => boolean
+  /**
+   * When a hedge away from `node` was not allowed, how long to wait before
+   * asking once more (a slave that has stalled meanwhile may be left for
+   * free); `undefined`: do not ask again.
+   */
+  readonly askAgainAfter?: (node: N) => number | undefined
   /** Told of every hedge, with the node whose attempt it starts. */
   readonly onHedge: (node: N) => Effect.Effect<void>
 }): Effect.Effect<A, Exclude<E, U> | E2> =>
@@ -98,23 +104,32 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
       const next = order[i + 1]!
       const delay = options.hedgeAfter(node)
       if (delay === undefined) return Effect.orElse(attempt(node, i), () => from(i + 1))
-      return Effect.raceWith(attempt(node, i), Effect.sleep(delay), {
-        onSelfDone: (exit, timer) =>
-          Effect.zipRight(
-            Fiber.interrupt(timer),
-            Exit.matchEffect(exit, {
-              onSuccess: Effect.succeed,
-              // unavailable: the next node, at once; anything else (a defect) as it is
-              onFailure: (cause) => (Cause.isFailType(cause) ? from(i + 1) : Effect.failCause(cause))
-            })
-          ),
-        onOtherDone: (_, running) => {
-          // joined, the attempt still runs in its own fiber: interrupting the join must stop it too
-          const first = Effect.onInterrupt(Fiber.join(running), () => Fiber.interrupt(running))
-          if (!options.mayHedge(node)) return Effect.orElse(first, () => from(i + 1))
-          return Effect.zipRight(options.onHedge(next), Effect.race(first, from(i + 1)))
-        }
-      })
+      // the attempt, and after `wait` ms a hedge if allowed; `askAgain`: whether a
+      // hedge refused then is asked for once more
+      const hedgeAfter = (
+        current: Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U>,
+        wait: number,
+        askAgain: boolean
+      ): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
+        Effect.raceWith(current, Effect.sleep(wait), {
+          onSelfDone: (exit, timer) =>
+            Effect.zipRight(
+              Fiber.interrupt(timer),
+              Exit.matchEffect(exit, {
+                onSuccess: Effect.succeed,
+                // unavailable: the next node, at once; anything else (a defect) as it is
+                onFailure: (cause) => (Cause.isFailType(cause) ? from(i + 1) : Effect.failCause(cause))
+              })
+            ),
+          onOtherDone: (_, running) => {
+            // joined, the attempt still runs in its own fiber: interrupting the join must stop it too
+            const first = Effect.onInterrupt(Fiber.join(running), () => Fiber.interrupt(running))
+            if (options.mayHedge(node)) return Effect.zipRight(options.onHedge(next), Effect.race(first, from(i + 1)))
+            const again = askAgain ? options.askAgainAfter?.(node) : undefined
+            return again === undefined ? Effect.orElse(first, () => from(i + 1)) : hedgeAfter(first, again, false)
+          }
+        })
+      return hedgeAfter(attempt(node, i), delay, true)
     }
     return from(0).pipe(
       Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),

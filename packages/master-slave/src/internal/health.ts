@@ -41,6 +41,11 @@ export interface Health {
    * longer) and nothing has answered since.
    */
   readonly isStalled: (connectionId: number) => boolean
+  /**
+   * How long from now, in milliseconds, until the slave counts as stalled if
+   * it answers nothing meanwhile (at least 1).
+   */
+  readonly untilStalled: (connectionId: number) => number
   /** Whether the slave has answered anything (a probe, another call) since `at` (`performance.now()`). */
   readonly answeredSince: (connectionId: number, at: number) => boolean
   /** A read attempt on the slave starts now (for the detection of a slave that stalls). */
@@ -49,8 +54,12 @@ export interface Health {
   readonly unsafeAnswered: (connectionId: number) => void
   /** The slave answered (`up`), or is down for `reason`. */
   readonly unsafeMark: (connectionId: number, up: boolean, reason?: string) => void
-  /** The slave failed in a way that makes it `down` or `slow` (see {@link Trouble}). */
-  readonly unsafeTrouble: (connectionId: number, trouble: Trouble, reason: string) => void
+  /**
+   * The slave failed in a way that makes it `down` or `slow` (see {@link Trouble}).
+   * Unless the failure rules out a restart (`mayHaveRestarted: false`: a call
+   * merely slow to answer), what the slave showed of the heartbeat is forgotten.
+   */
+  readonly unsafeTrouble: (connectionId: number, trouble: Trouble, reason: string, mayHaveRestarted?: boolean) => void
   /** Calls `listener` whenever a slave gets into trouble, so the prober can look at once. */
   readonly onTrouble: (listener: (connectionId: number) => void) => void
   /** The 95th percentile of the slave's recent latency, in milliseconds; `undefined` before enough samples. */
@@ -176,9 +185,10 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     own.values[own.count % window] = millis
     own.count++
   }
-  const unsafeTrouble = (id: number, trouble: Trouble, reason: string) => {
-    // either may be a restart, after which the heartbeat it showed may no longer be there
-    forgetHeartbeat(id)
+  const unsafeTrouble = (id: number, trouble: Trouble, reason: string, mayHaveRestarted = true) => {
+    // a restart may bring back an older copy, without the heartbeat it showed;
+    // a call that is merely slow says nothing of the copy's contents
+    if (mayHaveRestarted) forgetHeartbeat(id)
     if (trouble === "down") {
       if (!down[id]) troubles[id] = { reason, since: performance.now() }
       down[id] = true
@@ -205,6 +215,11 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   return {
     statuses: Effect.sync(() => build(now())),
     isStalled: (id) => stalled(id, performance.now()),
+    untilStalled: (id) => {
+      const threshold = Math.max(stallMillis, 10 * (latency[id] ?? 0))
+      const since = waitingSince[id]!
+      return since === 0 ? threshold + 1 : Math.max(1, since + threshold + 1 - performance.now())
+    },
     answeredSince: (id, at) => lastAnswered[id]! > at,
     unsafeStarted: (id) => {
       if (waitingSince[id] === 0) waitingSince[id] = performance.now()

@@ -232,7 +232,8 @@ export const make = (options: RouterOptions): Router => {
   // slave where it would be as slow. The slave is marked slow meanwhile. A
   // slave that answered nothing since the attempt began is given up on.
   const onExtend = slaves.map(
-    (slave) => () => health.unsafeTrouble(slave.connectionId, "slow", "a read ran past the attempt timeout on it")
+    (slave) => () =>
+      health.unsafeTrouble(slave.connectionId, "slow", "a read ran past the attempt timeout on it", false)
   )
   const answeredSince = slaves.map(
     (slave) => (since: number) => !health.isDown(slave.connectionId) && health.answeredSince(slave.connectionId, since)
@@ -312,7 +313,9 @@ export const make = (options: RouterOptions): Router => {
             health.unsafeTrouble(
               node.connectionId,
               kind === "refused" || kind === "not-serving" ? "down" : "slow",
-              (failure as NodeUnavailable).reason
+              (failure as NodeUnavailable).reason,
+              // no answer in time: the copy is what it was (a broken connection may be a restart)
+              kind !== "timeout"
             )
           }
           if (failure !== undefined) noteFailure(node, failure)
@@ -358,6 +361,9 @@ export const make = (options: RouterOptions): Router => {
     hedgeTokens -= 1
     return true
   }
+  // a hedge refused for want of tokens is asked for again when the slave would
+  // count as stalled: if it has, the hedge is free
+  const askAgainAfter = (slave: Node) => health.untilStalled(slave.connectionId)
   const hedged = (span: Tracer.Span) => (slave: Node) =>
     Effect.map(Clock.currentTimeNanos, (at) => {
       recorders.get(slave)!.hedge()
@@ -402,7 +408,7 @@ export const make = (options: RouterOptions): Router => {
     if (hedge === undefined || order.length < 2) return firstAvailable(race)
     // every read that could hedge earns its share of a hedge
     hedgeTokens = Math.min(hedgeBurst, hedgeTokens + hedge.maxShare)
-    return firstAvailableHedged({ ...race, hedgeAfter, mayHedge, onHedge: hedged(span) })
+    return firstAvailableHedged({ ...race, hedgeAfter, mayHedge, askAgainAfter, onHedge: hedged(span) })
   }
 
   // with one slave there is no order to choose: the strategy is not asked
