@@ -20,6 +20,9 @@ import { AnyObject, DurationInput, decodeOptions, positiveMillis } from "./inter
 import * as Uri from "./internal/uri.js"
 import { Node } from "./Node.js"
 
+// the slave clients' socket timeout: twice the default readTimeout
+const backstopSocketTimeoutMillis = 10_000
+
 /**
  * @since 0.1.0
  * @category models
@@ -112,10 +115,12 @@ export const make = (
           retryReads: false,
           serverSelectionTimeoutMS: attemptTimeout,
           connectTimeoutMS: attemptTimeout,
-          // no socket timeout: the library bounds every call itself (its attempt
-          // timeout, extended up to the read's budget while the slave is alive,
-          // then aborted); a socket timeout would kill a slow call the library
-          // lets run, and with it the connection
+          // The library bounds every call itself (its attempt timeout, extended
+          // up to the read's budget while the slave is alive, then aborted): the
+          // socket timeout is only a backstop for what it does not await (a
+          // client being closed), longer than any call the library lets run
+          // with the default readTimeout, so it never kills one
+          socketTimeoutMS: Math.max(backstopSocketTimeoutMillis, 2 * attemptTimeout),
           // the library's prober checks every slave each healthCheckInterval: the
           // driver's own monitor (a hello and a round-trip check per beat, a few
           // milliseconds of CPU a second per client at 1 s) keeps its default pace

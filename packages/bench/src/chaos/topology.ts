@@ -149,6 +149,7 @@ export const libraryClientOptions = (
       retryReads: false,
       serverSelectionTimeoutMS: attemptTimeoutMillis,
       connectTimeoutMS: attemptTimeoutMillis,
+      socketTimeoutMS: Math.max(10_000, 2 * attemptTimeoutMillis),
       // the library's prober checks each slave every healthCheckInterval; its driver monitors keep 10 s
       heartbeatFrequencyMS: Math.max(healthCheckIntervalMillis, 10_000)
     }

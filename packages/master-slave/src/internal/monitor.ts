@@ -27,6 +27,10 @@ export interface MonitorOptions {
   readonly isClosed: () => boolean
 }
 
+// Closes a client, waiting for it at most `millis`: the rest goes on in the background.
+const closeWithin = (client: MongoClient, millis: number) =>
+  Effect.promise(() => client.close().catch(() => undefined)).pipe(Effect.timeout(millis), Effect.ignore)
+
 /**
  * The slaves' prober, the judge of their health. Every probe interval it
  * reads this connection's heartbeat document from every slave: whether the
@@ -254,7 +258,7 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
     // Closes a replaced client once calls still running on it have had their time.
     const retire = (client: MongoClient) =>
       Effect.sleep(2 * attemptTimeout).pipe(
-        Effect.ensuring(Effect.promise(() => client.close().catch(() => undefined))),
+        Effect.ensuring(closeWithin(client, attemptTimeout)),
         Effect.forkIn(scope),
         Effect.asVoid
       )
@@ -271,7 +275,8 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
         const started = performance.now()
         const fresh = yield* Effect.acquireRelease(
           Effect.sync(() => makeClient()),
-          (client) => Effect.promise(() => client.close().catch(() => undefined))
+          // a client of a node that hangs may take as long to close: the probe does not wait
+          (client) => closeWithin(client, attemptTimeout)
         )
         const viaFresh = yield* Effect.either(
           Effect.tryPromise(() => fresh.connect()).pipe(
