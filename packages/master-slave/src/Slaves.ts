@@ -20,7 +20,7 @@ import { AnyObject, DurationInput, decodeOptions, positiveMillis } from "./inter
 import * as Uri from "./internal/uri.js"
 import { Node } from "./Node.js"
 
-// the slave clients' socket timeout: twice the default readTimeout
+// the slave clients' socket timeout (at least): twice the default readTimeout
 const backstopSocketTimeoutMillis = 10_000
 
 /**
@@ -31,9 +31,11 @@ export interface Options {
   /** One connection string per slave, plain or `Redacted` (since 0.2.0); at least one. */
   readonly uris: ReadonlyArray<string | Redacted.Redacted<string>>
   /**
-   * How long one read may wait for one slave before moving on to the next.
-   * Also each slave client's connect, server-selection and socket timeout.
-   * Default 2 seconds.
+   * How long one read may wait for one slave before moving on to the next
+   * (longer while the slave answers other calls, up to the read's
+   * `readTimeout`). Also each slave client's connect and server-selection
+   * timeout; its socket timeout, a backstop, is the larger of 10 seconds and
+   * twice this. Default 2 seconds.
    */
   readonly attemptTimeout?: Duration.DurationInput
   /**
