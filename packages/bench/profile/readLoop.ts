@@ -1,9 +1,9 @@
 /**
  * A loop of `findOne` by `_id` on one slave, for `node --cpu-prof`: the
- * library's routed read, or the thinnest Effect wrapper of the raw driver
- * (its Promise in `Effect.promise` on the same worker fibers), with the CPU
- * time per read. Against a cluster of `npm run cluster -- up --slaves 1
- * --env-file F`, with the packages built (`npm run build`):
+ * library's routed read, or the thinnest Effect wrapper of the raw driver —
+ * the bench's own sides (`src/cases/readById.ts`) — with the CPU time per
+ * read. Against a cluster of `npm run cluster -- up --slaves 1 --env-file F`,
+ * with the packages built (`npm run build`):
  *
  *   set -a; . F; set +a
  *   node --import tsx --cpu-prof --cpu-prof-dir /tmp/prof/thin packages/bench/profile/readLoop.ts thin 1 8000
@@ -11,12 +11,10 @@
  *
  * Arguments: the side (`library` or `thin`), the concurrency, the reads per round.
  */
-import { Master, MasterSlaveConnection, Slaves } from "@mongo-master-slave/core"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import { MongoClient } from "mongodb"
+import * as ReadById from "../src/cases/readById.js"
+import * as Clients from "../src/clients.js"
+import { type BenchDocument, document } from "../src/cluster.js"
 
 const [side = "library", concurrencyArg = "16", readsArg = "20000"] = process.argv.slice(2)
 const concurrency = Number(concurrencyArg)
@@ -25,73 +23,40 @@ const masterUri = process.env.MSC_MASTER_URI
 const slaveUri = process.env.MSC_SLAVE_URIS?.split(",")[0]
 if (masterUri === undefined || slaveUri === undefined) throw new Error("set MSC_MASTER_URI and MSC_SLAVE_URIS")
 const documents = 1000
+const database = "profile"
 
 const program = Effect.scoped(
   Effect.gen(function* () {
-    const setup = yield* Effect.acquireRelease(
-      Effect.promise(() => new MongoClient(masterUri).connect()),
-      (client) => Effect.promise(() => client.close())
-    )
-    const seed = setup.db("profile").collection<{ _id: number; v: string }>("docs")
+    const master = yield* Clients.raw(masterUri)
+    const seed = master.db(database).collection<BenchDocument>("docs")
     if ((yield* Effect.promise(() => seed.countDocuments())) < documents) {
-      yield* Effect.promise(() =>
-        seed.insertMany(Array.from({ length: documents }, (_, i) => ({ _id: i, v: "x".repeat(200) })))
+      yield* Effect.promise(() => seed.insertMany(Array.from({ length: documents }, (_, i) => document(i))))
+    }
+    const run =
+      side === "thin"
+        ? ReadById.thin(
+            (yield* Clients.raw(slaveUri, Clients.rawSlaveOptions(Clients.defaultAttemptTimeoutMillis)))
+              .db(database)
+              .collection<BenchDocument>("docs"),
+            documents
+          )
+        : ReadById.library(
+            yield* Clients.libraryCollection(yield* Clients.library(masterUri, [slaveUri]), database, "docs"),
+            documents
+          )
+    // a warm-up, which also waits for the slave to have the documents
+    yield* Effect.retry(
+      Effect.filterOrFail(run({ ops: documents, concurrency: 1 }), (sample) => sample.errors === 0),
+      { times: 100 }
+    )
+    for (let round = 0; round < 3; round++) {
+      const sample = yield* run({ ops: reads, concurrency })
+      console.log(
+        side,
+        concurrency,
+        `${Math.round(sample.opsPerSec)} reads/s, ${sample.cpu.perOpMicros.toFixed(1)} µs CPU per read`
       )
     }
-    let read: (i: number) => Effect.Effect<unknown, unknown>
-    if (side === "thin") {
-      const client = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          new MongoClient(slaveUri, {
-            serverSelectionTimeoutMS: 2000,
-            connectTimeoutMS: 2000,
-            socketTimeoutMS: 2000
-          }).connect()
-        ),
-        (client) => Effect.promise(() => client.close())
-      )
-      const collection = client.db("profile").collection<{ _id: number }>("docs")
-      read = (i) =>
-        Effect.flatMap(
-          Effect.promise(() => collection.findOne({ _id: i % documents })),
-          (found) => (found === null ? Effect.fail("not found") : Effect.void)
-        )
-    } else {
-      const context = yield* Layer.build(
-        MasterSlaveConnection.layer().pipe(
-          Layer.provide(Layer.merge(Master.layer({ uri: masterUri }), Slaves.layer({ uris: [slaveUri] })))
-        )
-      )
-      const connection = Context.get(context, MasterSlaveConnection.MasterSlaveConnection)
-      const collection = yield* Effect.flatMap(connection.database("profile"), (db) => db.collection("docs"))
-      read = (i) =>
-        Effect.flatMap(collection.findOne({ _id: i % documents }), (found) =>
-          Option.isSome(found) ? Effect.void : Effect.fail("not found")
-        )
-    }
-    // the slave has the documents
-    yield* Effect.retry(read(documents - 1), { times: 100 })
-    const round = (count: number) =>
-      Effect.gen(function* () {
-        let next = 0
-        const started = performance.now()
-        const cpu = process.cpuUsage()
-        yield* Effect.forEach(
-          Array.from({ length: concurrency }),
-          () =>
-            Effect.gen(function* () {
-              while (next < count) yield* read(next++)
-            }),
-          { concurrency: "unbounded", discard: true }
-        )
-        const used = process.cpuUsage(cpu)
-        return {
-          readsPerSecond: Math.round((count / (performance.now() - started)) * 1000),
-          cpuMicrosPerRead: Number(((used.user + used.system) / count).toFixed(1))
-        }
-      })
-    yield* round(3000)
-    for (let i = 0; i < 3; i++) console.log(side, concurrency, JSON.stringify(yield* round(reads)))
   })
 )
 

@@ -2,17 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { cpuPerOpOf } from "../src/cpu.js"
 import { allDownScenarios, failingScenarios, masterScenarios } from "../src/faultTargets.js"
 import { renderMarkdown, renderTerminal, tables } from "../src/report.js"
-import { type BenchReport, checkTargets, compare, type Figure, type FigureKey, figureOf } from "../src/results.js"
-import { sampleOf } from "./fixtures.js"
+import { type Figure, type FigureKey, figureOf } from "../src/results.js"
+import { failingKey, reportOf, sampleOf } from "./fixtures.js"
 
-const failing = (scenario: string, phase: "onset" | "steady" | null = null): FigureKey => ({
-  case: "failing-slave",
-  scenario,
-  concurrency: 16,
-  slaves: 2,
-  phase,
-  baseline: phase === null ? null : failingScenarios.blackholedHealthy
-})
 const allDown = (scenario: string, phase: "onset" | "steady" | null): FigureKey => ({
   case: "all-slaves-down",
   scenario,
@@ -23,13 +15,13 @@ const allDown = (scenario: string, phase: "onset" | "steady" | null): FigureKey 
 const master = (scenario: string): FigureKey => ({ case: "master-blackholed", scenario, concurrency: 4, slaves: 1 })
 
 const figures: ReadonlyArray<Figure> = [
-  figureOf(failing(failingScenarios.blackholedHealthy), "library", [sampleOf({ p50: 15, p99: 40, opsPerSec: 900 })]),
-  figureOf(failing(failingScenarios.blackholedHealthy), "raw", [sampleOf({ p50: 12, opsPerSec: 1000 })]),
-  figureOf(failing(failingScenarios.blackholedHealthy), "hedged", [
+  figureOf(failingKey(failingScenarios.blackholedHealthy), "library", [sampleOf({ p50: 15, p99: 40, opsPerSec: 900 })]),
+  figureOf(failingKey(failingScenarios.blackholedHealthy), "raw", [sampleOf({ p50: 12, opsPerSec: 1000 })]),
+  figureOf(failingKey(failingScenarios.blackholedHealthy), "hedged", [
     sampleOf({ p50: 15, p99: 40, opsPerSec: 880, hedges: 30 }),
     sampleOf({ p50: 16, p99: 44, opsPerSec: 860, hedges: 20 })
   ]),
-  figureOf(failing(failingScenarios.blackholed, "onset"), "hedged", [
+  figureOf(failingKey(failingScenarios.blackholed, "onset"), "hedged", [
     sampleOf({ p50: 18, p99: 80, opsPerSec: 700, hedges: 25 })
   ]),
   figureOf(allDown(allDownScenarios.noFallback, "steady"), "library", [
@@ -46,24 +38,11 @@ const cpuPerOp = [
   cpuPerOpOf("findOne, 1 slave", "thin", 20_000, [3.3, 3.5]),
   cpuPerOpOf("findOne, 1 slave", "library", 20_000, [21.8, 23.2])
 ]
-const report: BenchReport = {
-  format: "mongo-master-slave-bench/1",
-  mode: "quick",
-  command: "npm run bench -- --quick",
-  startedAt: "2026-01-01T00:00:00.000Z",
-  finishedAt: "2026-01-01T00:01:00.000Z",
-  durationSeconds: 60,
-  machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 4, os: "Linux", node: "v20.19.0", versions: {} },
-  cluster: { kind: "local", slaves: 4, description: "a test cluster" },
-  settings: {},
-  figures,
-  heartbeats: [],
+const report = reportOf(figures, {
   cpuPerOp,
-  comparisons: compare(figures),
-  targets: checkTargets(figures, cpuPerOp),
-  notes: [],
-  skipped: []
-}
+  machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 4, os: "Linux", node: "v20.19.0", versions: {} },
+  cluster: { kind: "local", slaves: 4, description: "a test cluster" }
+})
 
 describe("report: the overhead and fault cases", () => {
   it("gives the hedged side its own name and the share of its reads that hedged", () => {

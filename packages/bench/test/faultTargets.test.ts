@@ -8,16 +8,7 @@ import {
   outcomeOf
 } from "../src/faultTargets.js"
 import { type Figure, type FigureKey, figureOf, type Side } from "../src/results.js"
-import { sampleOf } from "./fixtures.js"
-
-const failing = (scenario: string, phase: "onset" | "steady" | null = null): FigureKey => ({
-  case: "failing-slave",
-  scenario,
-  concurrency: 16,
-  slaves: 2,
-  phase,
-  baseline: phase === null ? null : failingScenarios.blackholedHealthy
-})
+import { failingKey, sampleOf } from "./fixtures.js"
 
 const figure = (key: FigureKey, side: Side, options: Parameters<typeof sampleOf>[0]) =>
   figureOf(key, side, [sampleOf(options)])
@@ -27,20 +18,20 @@ const target = (figures: ReadonlyArray<Figure>, words: string) =>
 
 describe("fault targets: a blackholed slave with hedged reads", () => {
   const healthy = [
-    figure(failing(failingScenarios.blackholedHealthy), "library", { p50: 15, p99: 40, opsPerSec: 900 }),
-    figure(failing(failingScenarios.blackholedHealthy), "hedged", { p50: 16, p99: 60, opsPerSec: 850, hedges: 50 })
+    figure(failingKey(failingScenarios.blackholedHealthy), "library", { p50: 15, p99: 40, opsPerSec: 900 }),
+    figure(failingKey(failingScenarios.blackholedHealthy), "hedged", { p50: 16, p99: 60, opsPerSec: 850, hedges: 50 })
   ]
   const faulty = (hedgedOnsetP99: number) => [
     ...healthy,
-    figure(failing(failingScenarios.blackholed, "onset"), "library", { p50: 17, p99: 2000, opsPerSec: 300 }),
-    figure(failing(failingScenarios.blackholed, "steady"), "library", { p50: 16, p99: 45, opsPerSec: 900 }),
-    figure(failing(failingScenarios.blackholed, "onset"), "hedged", {
+    figure(failingKey(failingScenarios.blackholed, "onset"), "library", { p50: 17, p99: 2000, opsPerSec: 300 }),
+    figure(failingKey(failingScenarios.blackholed, "steady"), "library", { p50: 16, p99: 45, opsPerSec: 900 }),
+    figure(failingKey(failingScenarios.blackholed, "onset"), "hedged", {
       p50: 17,
       p99: hedgedOnsetP99,
       opsPerSec: 800,
       hedges: 30
     }),
-    figure(failing(failingScenarios.blackholed, "steady"), "hedged", {
+    figure(failingKey(failingScenarios.blackholed, "steady"), "hedged", {
       p50: 16,
       p99: 50,
       opsPerSec: 900,
@@ -69,7 +60,7 @@ describe("fault targets: a blackholed slave with hedged reads", () => {
     expect(share.details[0]).toBe(`${failingScenarios.blackholedHealthy}: 50 hedges in 1000 reads = 5.0% (met)`)
     expect(share.details[1]).toContain("(under the fault: reported, not held)")
     const greedy = [
-      figure(failing(failingScenarios.blackholedHealthy), "hedged", { p50: 16, opsPerSec: 850, hedges: 120 })
+      figure(failingKey(failingScenarios.blackholedHealthy), "hedged", { p50: 16, opsPerSec: 850, hedges: 120 })
     ]
     expect(target(greedy, "at most 10%").met).toBe(false)
   })

@@ -1,3 +1,5 @@
+import { failingScenarios } from "../src/faultTargets.js"
+import { type BenchReport, checkTargets, compare, type Figure, type FigureKey } from "../src/results.js"
 import type { Counted, Sample } from "../src/workload.js"
 
 /** A sample with the given figures; everything else plausible. */
@@ -35,5 +37,39 @@ export const sampleOf = (options: {
     cpu: { processCores: 0.5, machineBusy: 0.9, perOpMicros: options.perOpMicros ?? 500 },
     counted: options.counted,
     hedges: options.hedges
+  }
+}
+
+/** The key of a figure of the failing-slave case (2 slaves, concurrency 16); a phase: one under the fault. */
+export const failingKey = (scenario: string, phase: "onset" | "steady" | null = null): FigureKey => ({
+  case: "failing-slave",
+  scenario,
+  concurrency: 16,
+  slaves: 2,
+  phase,
+  baseline: phase === null ? null : failingScenarios.blackholedHealthy
+})
+
+/** A report of a quick run over `figures`, its comparisons and target checks made from them. */
+export const reportOf = (figures: ReadonlyArray<Figure>, overrides: Partial<BenchReport> = {}): BenchReport => {
+  const cpuPerOp = overrides.cpuPerOp ?? []
+  return {
+    format: "mongo-master-slave-bench/1",
+    mode: "quick",
+    command: "npm run bench -- --quick",
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:01:00.000Z",
+    durationSeconds: 60,
+    machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 4, os: "Linux", node: "v20.19.0", versions: {} },
+    cluster: { kind: "local", slaves: 2, description: "a test cluster" },
+    settings: {},
+    figures,
+    heartbeats: [],
+    cpuPerOp,
+    comparisons: compare(figures),
+    targets: checkTargets(figures, cpuPerOp),
+    notes: [],
+    skipped: [],
+    ...overrides
   }
 }

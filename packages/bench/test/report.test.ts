@@ -11,7 +11,7 @@ import {
   heartbeatLoad
 } from "../src/results.js"
 import type { Sample } from "../src/workload.js"
-import { sampleOf } from "./fixtures.js"
+import { reportOf, sampleOf } from "./fixtures.js"
 
 const sample = (p50: number, opsPerSec: number, errors = 0): Sample => sampleOf({ p50, opsPerSec, errors })
 
@@ -41,24 +41,11 @@ const figures: ReadonlyArray<Figure> = [
   ])
 ]
 
-const report: BenchReport = {
-  format: "mongo-master-slave-bench/1",
-  mode: "quick",
-  command: "npm run bench -- --quick",
-  startedAt: "2026-01-01T00:00:00.000Z",
-  finishedAt: "2026-01-01T00:01:00.000Z",
-  durationSeconds: 60,
+const report = reportOf(figures, {
   machine: { cpuModel: "Test CPU", cores: 2, memoryGiB: 4, os: "Linux", node: "v20.19.0", versions: { effect: "3" } },
-  cluster: { kind: "local", slaves: 2, description: "a test cluster" },
-  settings: {},
-  figures,
-  heartbeats: [],
-  cpuPerOp: [],
-  comparisons: compare(figures),
-  targets: checkTargets(figures),
   notes: [{ case: "reads", note: "a note on reads" }],
   skipped: [{ case: "scaling", reason: "not today" }]
-}
+})
 
 describe("results", () => {
   it("reports medians of the rounds, the worst max and the sum of errors", () => {

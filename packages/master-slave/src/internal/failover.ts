@@ -14,7 +14,7 @@ import * as Fiber from "effect/Fiber"
  * only unavailability in its error channel; any other failure ends the race
  * as a success would, and is raised again after it.
  */
-export const firstAvailable = <N, A, E, U extends E, E2>(options: {
+export interface FirstAvailableOptions<N, A, E, U extends E, E2> {
   readonly order: ReadonlyArray<N>
   /** The attempt on `node`, the `index`-th of the read (0: the first). */
   readonly attempt: (node: N, index: number) => Effect.Effect<A, E>
@@ -22,7 +22,11 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
   readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
   /** Told of every unavailable node, as it is passed over. */
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
-}): Effect.Effect<A, Exclude<E, U> | E2> =>
+}
+
+export const firstAvailable = <N, A, E, U extends E, E2>(
+  options: FirstAvailableOptions<N, A, E, U, E2>
+): Effect.Effect<A, Exclude<E, U> | E2> =>
   Effect.suspend(() => {
     const { order, isUnavailable, onUnavailable } = options
     if (order.length === 0) return Effect.fail(options.onAllUnavailable([]))
@@ -60,29 +64,25 @@ export const firstAvailable = <N, A, E, U extends E, E2>(options: {
  * read on at once. Without a delay for a node, its attempt is simply
  * followed by the next one's, as in `firstAvailable`.
  */
-export const firstAvailableHedged = <N, A, E, U extends E, E2>(options: {
-  readonly order: ReadonlyArray<N>
-  /** The attempt on `node`, the `index`-th of the read (0: the first). */
-  readonly attempt: (node: N, index: number) => Effect.Effect<A, E>
-  readonly isUnavailable: (error: E) => error is U
-  readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
-  readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
-  /** How long to wait for `node` before starting the next node's attempt beside it; `undefined`: do not. */
-  readonly hedgeAfter: (node: N) => number | undefined
-  /**
-   * Whether a hedge away from `node` may start now (the budget of extra
-   * attempts); called once per hedge it would start.
-   */
-  readonly mayHedge: (node: N) => boolean
-  /**
-   * When a hedge away from `node` was not allowed, how long to wait before
-   * asking once more (a slave that has stalled meanwhile may be left for
-   * free); `undefined`: do not ask again.
-   */
-  readonly askAgainAfter?: (node: N) => number | undefined
-  /** Told of every hedge, with the node whose attempt it starts. */
-  readonly onHedge: (node: N) => Effect.Effect<void>
-}): Effect.Effect<A, Exclude<E, U> | E2> =>
+export const firstAvailableHedged = <N, A, E, U extends E, E2>(
+  options: FirstAvailableOptions<N, A, E, U, E2> & {
+    /** How long to wait for `node` before starting the next node's attempt beside it; `undefined`: do not. */
+    readonly hedgeAfter: (node: N) => number | undefined
+    /**
+     * Whether a hedge away from `node` may start now (the budget of extra
+     * attempts); called once per hedge it would start.
+     */
+    readonly mayHedge: (node: N) => boolean
+    /**
+     * When a hedge away from `node` was not allowed, how long to wait before
+     * asking once more (a slave that has stalled meanwhile may be left for
+     * free); `undefined`: do not ask again.
+     */
+    readonly askAgainAfter?: (node: N) => number | undefined
+    /** Told of every hedge, with the node whose attempt it starts. */
+    readonly onHedge: (node: N) => Effect.Effect<void>
+  }
+): Effect.Effect<A, Exclude<E, U> | E2> =>
   Effect.suspend(() => {
     const { order } = options
     if (order.length === 0) return Effect.fail(options.onAllUnavailable([]))

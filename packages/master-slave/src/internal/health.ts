@@ -129,11 +129,12 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // started since then (0: none) — about the oldest call still unanswered
   const lastAnswered: Array<number> = slaves.map(() => 0)
   const waitingSince: Array<number> = slaves.map(() => 0)
+  // how long a call may wait, unanswered, before its slave counts as stalled
+  const stallThreshold = (id: number) => Math.max(stallMillis, 10 * (latency[id] ?? 0))
   const stalled = (id: number, at: number) => {
     const since = waitingSince[id]!
     if (since === 0) return false
-    const average = latency[id] ?? 0
-    return at - since > Math.max(stallMillis, 10 * average) && at - since < 60_000
+    return at - since > stallThreshold(id) && at - since < 60_000
   }
   const answered = (id: number, at: number) => {
     lastAnswered[id] = at
@@ -216,8 +217,8 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     statuses: Effect.sync(() => build(now())),
     isStalled: (id) => stalled(id, performance.now()),
     untilStalled: (id) => {
-      const threshold = Math.max(stallMillis, 10 * (latency[id] ?? 0))
       const since = waitingSince[id]!
+      const threshold = stallThreshold(id)
       return since === 0 ? threshold + 1 : Math.max(1, since + threshold + 1 - performance.now())
     },
     answeredSince: (id, at) => lastAnswered[id]! > at,
