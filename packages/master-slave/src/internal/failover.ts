@@ -2,6 +2,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { awaitWithin } from "./awaitWithin.js"
 
 /**
  * Runs `attempt` on each node in `order` until one answers. Only an
@@ -98,38 +99,41 @@ export const firstAvailableHedged = <N, A, E, U extends E, E2>(
           return options.onUnavailable === undefined ? fail : Effect.zipRight(options.onUnavailable(node, error), fail)
         }
       })
+    // the attempt's outcome: a value, a fatal error, or the next node's (unavailable)
+    const settle = (
+      exit: Exit.Exit<Exit.Exit<A, Exclude<E, U>>, U>,
+      i: number
+    ): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
+      Exit.isSuccess(exit)
+        ? exit
+        : // unavailable: the next node, at once; anything else (a defect) as it is
+          Cause.isFailType(exit.cause)
+          ? from(i + 1)
+          : exit
     const from = (i: number): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> => {
       const node = order[i]!
       if (i === order.length - 1) return attempt(node, i)
       const next = order[i + 1]!
       const delay = options.hedgeAfter(node)
       if (delay === undefined) return Effect.orElse(attempt(node, i), () => from(i + 1))
-      // the attempt, and after `wait` ms a hedge if allowed; `askAgain`: whether a
-      // hedge refused then is asked for once more
-      const hedgeAfter = (
-        current: Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U>,
-        wait: number,
-        askAgain: boolean
-      ): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
-        Effect.raceWith(current, Effect.sleep(wait), {
-          onSelfDone: (exit, timer) =>
-            Effect.zipRight(
-              Fiber.interrupt(timer),
-              Exit.matchEffect(exit, {
-                onSuccess: Effect.succeed,
-                // unavailable: the next node, at once; anything else (a defect) as it is
-                onFailure: (cause) => (Cause.isFailType(cause) ? from(i + 1) : Effect.failCause(cause))
-              })
-            ),
-          onOtherDone: (_, running) => {
-            // joined, the attempt still runs in its own fiber: interrupting the join must stop it too
-            const first = Effect.onInterrupt(Fiber.join(running), () => Fiber.interrupt(running))
+      return Effect.flatMap(Effect.fork(attempt(node, i)), (running) => {
+        // the attempt goes on in its own fiber: a read given up must stop it too
+        const stop = () => Fiber.interrupt(running)
+        const first = Effect.onInterrupt(
+          Effect.flatMap(running.await, (exit) => exit),
+          stop
+        )
+        // after `wait` ms without an answer, a hedge if allowed; `askAgain`:
+        // whether a hedge refused then is asked for once more
+        const watch = (wait: number, askAgain: boolean): Effect.Effect<Exit.Exit<A, Exclude<E, U>>, U> =>
+          Effect.flatMap(awaitWithin(running, wait), (exit) => {
+            if (exit !== undefined) return settle(exit, i)
             if (options.mayHedge(node)) return Effect.zipRight(options.onHedge(next), Effect.race(first, from(i + 1)))
             const again = askAgain ? options.askAgainAfter?.(node) : undefined
-            return again === undefined ? Effect.orElse(first, () => from(i + 1)) : hedgeAfter(first, again, false)
-          }
-        })
-      return hedgeAfter(attempt(node, i), delay, true)
+            return again === undefined ? Effect.orElse(first, () => from(i + 1)) : watch(again, false)
+          })
+        return Effect.onInterrupt(watch(delay, true), stop)
+      })
     }
     return from(0).pipe(
       Effect.catchAll(() => Effect.fail(options.onAllUnavailable(failed))),
