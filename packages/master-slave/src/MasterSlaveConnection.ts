@@ -75,10 +75,12 @@ export interface Options {
    * Hedged reads, to cut the tail a slow or hanging slave adds: when the
    * slave a read tried first has not answered within `delay`, the same read
    * starts on the next slave too; the first answer wins and the other
-   * attempt is interrupted (its connection closed). `delay` is `"p95"` (the
-   * default: that slave's 95th-percentile latency, so about one read in
-   * twenty hedges while every slave is healthy) or a fixed duration;
-   * `maxShare` (default 0.1) caps the extra attempts at that share of reads.
+   * attempt is interrupted (its connection closed unless it answers within
+   * 100 ms). `delay` is `"p95"` (the default: that slave's 95th-percentile
+   * latency, so a few reads in a hundred hedge while every slave is healthy)
+   * or a fixed duration; `maxShare` (default 0.1) caps the extra attempts at
+   * that share of reads. A hedge away from a slave that has begun to hang
+   * (suspect, see `SlaveStatus.slow`) is failover and is not counted.
    * `true` takes both defaults. Default: off.
    */
   readonly hedge?:

@@ -28,8 +28,10 @@ export interface SlaveStatus {
    */
   readonly down: boolean
   /**
-   * An attempt on it ran out of time (or its connection broke) and it has
-   * not answered since: reads try it after the others.
+   * An attempt on it ran out of time (or its connection broke), or a call
+   * has waited on it much longer than it usually takes (one and a half
+   * times its 95th-percentile latency), and it has not answered since:
+   * reads try it after the others.
    *
    * @since 0.2.0
    */

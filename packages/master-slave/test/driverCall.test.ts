@@ -2,7 +2,7 @@
  * One driver call within its deadline, over fake driver promises (no server):
  * an answer in time, a deadline that runs out (the call is aborted), an
  * attempt that goes on because its node answers other calls meanwhile, and
- * interruption (the call is aborted at once). The same on real servers is in
+ * interruption (the call is aborted at once, or after a short linger). The same on real servers is in
  * faults.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -114,6 +114,32 @@ describe("a driver call within its deadline (fake driver promises)", () => {
       expect(seen.aborted).toBe(true)
       expect((seen.reason as Error).name).toBe("AbortError")
     })
+  )
+
+  it.live(
+    "an interrupted read given a linger is not aborted if it answers within it, and is aborted when it runs out",
+    () =>
+      Effect.gen(function* () {
+        let lateAnswers = 0
+        const deadline = { ...deadlineIn(60_000, "attemptTimeout"), onLateAnswer: () => lateAnswers++ }
+        const lingered = (f: (signal: AbortSignal) => Promise<string>) =>
+          Effect.fork(readCall(node, find, f, { deadline, lingerMillis: 50 }))
+        // answers 20 ms after the interruption: its connection would be kept, and the node is known to be alive
+        const late = fakeCall(30)
+        yield* Fiber.interrupt(yield* Effect.zipLeft(lingered(late.f), Effect.sleep("10 millis")))
+        expect(late.seen.aborted).toBe(false)
+        yield* Effect.sleep("60 millis")
+        expect(late.seen.aborted).toBe(false)
+        expect(lateAnswers).toBe(1)
+        // never answers: aborted once the linger has passed, not before
+        const hung = fakeCall(10_000)
+        yield* Fiber.interrupt(yield* Effect.zipLeft(lingered(hung.f), Effect.sleep("10 millis")))
+        expect(hung.seen.aborted).toBe(false)
+        yield* Effect.sleep("100 millis")
+        expect(hung.seen.aborted).toBe(true)
+        expect((hung.seen.reason as Error).name).toBe("AbortError")
+        expect(lateAnswers).toBe(1)
+      })
   )
 
   it.live("a driver method that throws rather than rejects is a typed error, not a defect", () =>

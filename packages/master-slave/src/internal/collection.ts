@@ -102,6 +102,10 @@ export const make = <A, I>(
     return Either.right(out)
   }
 
+  // a read interrupted (a hedge that lost, a caller's timeout) may go on this
+  // long: if it answers, its connection is kept rather than closed
+  const interruptedReadLingerMillis = 100
+
   const read = <R>(
     operationName: string,
     options: object | undefined,
@@ -113,7 +117,10 @@ export const make = <A, I>(
     return router.read(
       operation,
       (node, deadline) =>
-        readCall(node, operation, (signal) => f(handle(node), driverOptions(options, signal)), { deadline }),
+        readCall(node, operation, (signal) => f(handle(node), driverOptions(options, signal)), {
+          deadline,
+          lingerMillis: interruptedReadLingerMillis
+        }),
       readOptions
     )
   }

@@ -305,6 +305,11 @@ export interface Deadline {
    * on to this later deadline (the read's own) rather than being given up.
    */
   readonly extend?: Extension | undefined
+  /**
+   * Told when the call, interrupted and lingering (see `call`), answers after
+   * all: the node is alive, though nobody waits for its answer any more.
+   */
+  readonly onLateAnswer?: (() => void) | undefined
 }
 
 /** A later deadline an attempt may go on to, and when it may. */
@@ -416,7 +421,10 @@ export const wasNeverSent = (error: unknown): boolean =>
  * for an attempt, an `OperationTimeout` for a whole operation's budget) and
  * the signal aborts the driver's work, which closes the connection it was
  * using rather than leave it waiting for an answer; interruption does the
- * same. `onAbandon` (closing a cursor, ...) runs in both cases.
+ * same — after `lingerMillis`, if given: a call interrupted because another
+ * answered first (a hedge) usually answers a moment later, and then its
+ * connection goes back to the pool instead of being closed and opened again.
+ * `onAbandon` (closing a cursor, ...) runs whenever the call is aborted.
  */
 const call = <A, E>(
   node: NodeRef,
@@ -424,11 +432,14 @@ const call = <A, E>(
   f: (signal: AbortSignal) => Promise<A>,
   mapError: (error: unknown) => E,
   deadline: Deadline,
-  onAbandon?: (() => void) | undefined
+  onAbandon?: (() => void) | undefined,
+  lingerMillis = 0
 ): Effect.Effect<A, E | NodeUnavailable | OperationTimeout> =>
   Effect.async<A, E | NodeUnavailable | OperationTimeout>((resume) => {
     const signal = new CallSignal()
     let settled = false
+    // interrupted, the call may still answer for a while: its answer is dropped
+    let lingering = false
     const abandon = () => {
       signal.abort(abandoned())
       onAbandon?.()
@@ -462,13 +473,22 @@ const call = <A, E>(
       }
       promise.then(
         (value) => {
-          if (settled) return
+          if (settled) {
+            if (lingering && !signal.aborted) {
+              clearTimeout(timer)
+              deadline.onLateAnswer?.()
+            }
+            return
+          }
           settled = true
           clearTimeout(timer)
           resume(Effect.succeed(value))
         },
         (error) => {
-          if (settled) return
+          if (settled) {
+            if (lingering) clearTimeout(timer)
+            return
+          }
           if (node.connectionId === masterConnectionId && resends < maxResends && wasNeverSent(error)) {
             resends++
             return start()
@@ -484,7 +504,10 @@ const call = <A, E>(
       if (settled) return
       settled = true
       clearTimeout(timer)
-      abandon()
+      const linger = Math.min(lingerMillis, current.at - performance.now())
+      if (linger <= 0) return abandon()
+      lingering = true
+      timer = setTimeout(abandon, linger)
     })
   })
 
@@ -497,6 +520,8 @@ export const readCall = <A>(
     readonly deadline: Deadline
     readonly cursorId?: bigint | undefined
     readonly onAbandon?: (() => void) | undefined
+    /** How long the call may go on once interrupted, before it is aborted (see `call`). */
+    readonly lingerMillis?: number | undefined
   }
 ): Effect.Effect<A, ReadCallError> =>
   call(
@@ -505,7 +530,8 @@ export const readCall = <A>(
     f,
     (error) => mapReadError(node, operation, error, options.cursorId),
     options.deadline,
-    options.onAbandon
+    options.onAbandon,
+    options.lingerMillis
   )
 
 /**

@@ -42,10 +42,15 @@ export interface Health {
    */
   readonly isStalled: (connectionId: number) => boolean
   /**
-   * How long from now, in milliseconds, until the slave counts as stalled if
-   * it answers nothing meanwhile (at least 1).
+   * Whether the slave is suspect: like stalled, after a shorter wait —
+   * one and a half times its 95th-percentile latency (at least 20 ms, at most
+   * the stall threshold). Reads try a suspect slave after the others, and a
+   * hedge away from it costs no budget. Before the slave has a percentile,
+   * suspect is stalled.
    */
-  readonly untilStalled: (connectionId: number) => number
+  readonly isSuspect: (connectionId: number) => boolean
+  /** How long from now, in milliseconds, until the slave counts as suspect if it answers nothing meanwhile (at least 1). */
+  readonly untilSuspect: (connectionId: number) => number
   /** Whether the slave has answered anything (a probe, another call) since `at` (`performance.now()`). */
   readonly answeredSince: (connectionId: number, at: number) => boolean
   /** A read attempt on the slave starts now (for the detection of a slave that stalls). */
@@ -90,6 +95,12 @@ const smoothing = 0.2
 // long (or ten times its average latency, if longer), has stalled: new reads
 // try it after the others, before any attempt has had to time out on it
 const stallMillis = 250
+// A slave answers its calls within its 95th-percentile latency nineteen times
+// in twenty: one with a call waiting half as long again, and no answer to any
+// call meanwhile, is suspect — a slave that has just begun to hang shows it
+// long before it has stalled
+const suspectFactor = 1.5
+const suspectMinimumMillis = 20
 // latency samples kept per slave for its percentile, and how often it is recomputed
 const window = 128
 const recomputeEvery = 16
@@ -129,12 +140,33 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // started since then (0: none) — about the oldest call still unanswered
   const lastAnswered: Array<number> = slaves.map(() => 0)
   const waitingSince: Array<number> = slaves.map(() => 0)
+  // computed when asked, at most every few samples
+  const latencyP95 = (id: number): number | undefined => {
+    const own = samples[id]
+    if (own === undefined || own.count < minimumSamples) return undefined
+    if (own.p95 === undefined || own.count - own.p95At >= recomputeEvery) {
+      own.p95 = p95Of(own)
+      own.p95At = own.count
+    }
+    return own.p95
+  }
   // how long a call may wait, unanswered, before its slave counts as stalled
   const stallThreshold = (id: number) => Math.max(stallMillis, 10 * (latency[id] ?? 0))
-  const stalled = (id: number, at: number) => {
+  const suspectThreshold = (id: number) => {
+    const p95 = latencyP95(id)
+    const stall = stallThreshold(id)
+    return p95 === undefined ? stall : Math.min(stall, Math.max(suspectMinimumMillis, suspectFactor * p95))
+  }
+  const waitedPast = (id: number, at: number, threshold: number) => {
     const since = waitingSince[id]!
     if (since === 0) return false
-    return at - since > stallThreshold(id) && at - since < 60_000
+    return at - since > threshold && at - since < 60_000
+  }
+  const stalled = (id: number, at: number) => waitedPast(id, at, stallThreshold(id))
+  const suspect = (id: number, at: number) => waitingSince[id] !== 0 && waitedPast(id, at, suspectThreshold(id))
+  const untilPast = (id: number, threshold: number) => {
+    const since = waitingSince[id]!
+    return since === 0 ? threshold + 1 : Math.max(1, since + threshold + 1 - performance.now())
   }
   const answered = (id: number, at: number) => {
     lastAnswered[id] = at
@@ -148,7 +180,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
         connectionId: slave.connectionId,
         address: slave.address,
         down: down[i]!,
-        slow: slow[i]! || stalled(i, monotonic),
+        slow: slow[i]! || suspect(i, monotonic),
         latencyMillis: Option.fromNullable(latency[i]),
         stalenessMillis: seen[i] === Number.NEGATIVE_INFINITY ? Option.none() : Option.some(stalenessMillis(i, at))
       })
@@ -158,9 +190,16 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // Latency and staleness change all the time, so they are refreshed at most every 100 ms.
   let cached: ReadonlyArray<SlaveStatus> | undefined
   let cachedAt = 0
+  // a slave that has just become suspect is moved last at once, not up to 100 ms later
+  const newlySuspect = (statuses: ReadonlyArray<SlaveStatus>, at: number) => {
+    for (let i = 0; i < statuses.length; i++) {
+      if (waitingSince[i] !== 0 && !statuses[i]!.slow && suspect(i, at)) return true
+    }
+    return false
+  }
   const unsafeStatuses = () => {
     const at = performance.now()
-    if (cached === undefined || at - cachedAt > 100) {
+    if (cached === undefined || at - cachedAt > 100 || newlySuspect(cached, at)) {
       cachedAt = at
       cached = build(now())
     }
@@ -216,11 +255,8 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   return {
     statuses: Effect.sync(() => build(now())),
     isStalled: (id) => stalled(id, performance.now()),
-    untilStalled: (id) => {
-      const since = waitingSince[id]!
-      const threshold = stallThreshold(id)
-      return since === 0 ? threshold + 1 : Math.max(1, since + threshold + 1 - performance.now())
-    },
+    isSuspect: (id) => suspect(id, performance.now()),
+    untilSuspect: (id) => untilPast(id, suspectThreshold(id)),
     answeredSince: (id, at) => lastAnswered[id]! > at,
     unsafeStarted: (id) => {
       if (waitingSince[id] === 0) waitingSince[id] = performance.now()
@@ -237,16 +273,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     onTrouble: (listener) => {
       listeners.push(listener)
     },
-    // computed when asked (only hedging asks), at most every few samples
-    latencyP95: (id) => {
-      const own = samples[id]
-      if (own === undefined || own.count < minimumSamples) return undefined
-      if (own.p95 === undefined || own.count - own.p95At >= recomputeEvery) {
-        own.p95 = p95Of(own)
-        own.p95At = own.count
-      }
-      return own.p95
-    },
+    latencyP95,
     seen,
     lag,
     unsafeObserved,

@@ -238,11 +238,17 @@ export const make = (options: RouterOptions): Router => {
   const answeredSince = slaves.map(
     (slave) => (since: number) => !health.isDown(slave.connectionId) && health.answeredSince(slave.connectionId, since)
   )
+  // an attempt interrupted (a hedge that lost) that answers after all: the slave is alive
+  const onLateAnswer = slaves.map((slave) => () => health.unsafeAnswered(slave.connectionId))
   const attemptTimeoutMillis = options.attemptTimeoutMillis
   const attemptDeadline = (slave: Node, readDeadline: Deadline | undefined): Deadline => {
     const since = performance.now()
     const at = since + attemptTimeoutMillis
-    if (readDeadline === undefined || readDeadline.at <= at) return readDeadline ?? attemptOnly(at)
+    const lateAnswer = onLateAnswer[slave.connectionId]!
+    if (readDeadline === undefined) {
+      return { at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout", onLateAnswer: lateAnswer }
+    }
+    if (readDeadline.at <= at) return { ...readDeadline, onLateAnswer: lateAnswer }
     return {
       at,
       timeoutMillis: attemptTimeoutMillis,
@@ -252,10 +258,10 @@ export const make = (options: RouterOptions): Router => {
         since,
         alive: answeredSince[slave.connectionId]!,
         onExtend: onExtend[slave.connectionId]!
-      }
+      },
+      onLateAnswer: lateAnswer
     }
   }
-  const attemptOnly = (at: number): Deadline => ({ at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout" })
 
   const onNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
@@ -353,17 +359,17 @@ export const make = (options: RouterOptions): Router => {
     const p95 = health.latencyP95(slave.connectionId)
     return p95 === undefined ? undefined : Math.max(1, p95)
   }
-  // A hedge away from a slave that has stalled is failover, not a wager: it
-  // costs no token. Any other spends one.
+  // A hedge away from a slave that is suspect (it has begun to hang, or has
+  // stalled) is failover, not a wager: it costs no token. Any other spends one.
   const mayHedge = (slave: Node) => {
-    if (health.isStalled(slave.connectionId)) return true
+    if (health.isSuspect(slave.connectionId)) return true
     if (hedgeTokens < 1) return false
     hedgeTokens -= 1
     return true
   }
   // a hedge refused for want of tokens is asked for again when the slave would
-  // count as stalled: if it has, the hedge is free
-  const askAgainAfter = (slave: Node) => health.untilStalled(slave.connectionId)
+  // count as suspect: if it does, the hedge is free
+  const askAgainAfter = (slave: Node) => health.untilSuspect(slave.connectionId)
   const hedged = (span: Tracer.Span) => (slave: Node) =>
     Effect.map(Clock.currentTimeNanos, (at) => {
       recorders.get(slave)!.hedge()

@@ -1,0 +1,67 @@
+/**
+ * What the connection knows of each slave, on fake slaves and the live clock:
+ * a slave with a call waiting well past its usual latency, and no answer
+ * meanwhile, is suspect — tried last by reads, free to hedge away from —
+ * long before it counts as stalled, and an answer clears it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Health from "../src/internal/health.js"
+
+const fakeSlaves = [
+  { connectionId: 0, address: "fake-slave-0:1" },
+  { connectionId: 1, address: "fake-slave-1:1" }
+]
+
+/** A health whose slave 0 has answered 40 reads in 4 ms each (its p95), and slave 1 none yet. */
+const warmed = () => {
+  const health = Health.make(fakeSlaves)
+  for (let i = 0; i < 40; i++) health.unsafeSucceeded(0, 4)
+  return health
+}
+
+describe("a slave that begins to hang (fake slaves, live clock)", () => {
+  it.live("is suspect once a call has waited past its threshold with no answer: tried last, not yet stalled", () =>
+    Effect.gen(function* () {
+      const health = warmed()
+      expect(health.latencyP95(0)).toBe(4)
+      health.unsafeStarted(0)
+      expect(health.isSuspect(0)).toBe(false)
+      expect(health.unsafeStatuses()[0]!.slow).toBe(false)
+      // the threshold: 1.5 × p95 (6 ms), at least 20 ms
+      expect(health.untilSuspect(0)).toBeGreaterThan(15)
+      expect(health.untilSuspect(0)).toBeLessThanOrEqual(21)
+      yield* Effect.sleep("40 millis")
+      expect(health.isSuspect(0)).toBe(true)
+      expect(health.isStalled(0)).toBe(false)
+      // routing sees it at once, not when its cached statuses next expire
+      expect(health.unsafeStatuses()[0]!.slow).toBe(true)
+      expect(health.untilSuspect(0)).toBe(1)
+    })
+  )
+
+  it.live("is cleared by any answer", () =>
+    Effect.gen(function* () {
+      const health = warmed()
+      health.unsafeStarted(0)
+      yield* Effect.sleep("40 millis")
+      expect(health.isSuspect(0)).toBe(true)
+      health.unsafeAnswered(0)
+      expect(health.isSuspect(0)).toBe(false)
+      // a call started after the answer waits afresh
+      health.unsafeStarted(0)
+      expect(health.isSuspect(0)).toBe(false)
+    })
+  )
+
+  it.live("without a latency percentile yet, is suspect only once stalled", () =>
+    Effect.gen(function* () {
+      const health = warmed()
+      health.unsafeStarted(1)
+      yield* Effect.sleep("40 millis")
+      expect(health.latencyP95(1)).toBeUndefined()
+      expect(health.isSuspect(1)).toBe(false)
+      expect(health.untilSuspect(1)).toBeGreaterThan(150)
+    })
+  )
+})
