@@ -298,9 +298,11 @@ const reader = (ctx: Context, fiber: string) =>
       const op = random.weighted(ctx.config.workload.readMix)
       if (op === "count") {
         const target = random.pick(writers)
-        yield* timed(ctx, "count", fiber, ctx.docs.countDocuments({ fiber: target }), (count) => {
+        const limit = ctx.config.workload.countLimit
+        yield* timed(ctx, "count", fiber, ctx.docs.countDocuments({ fiber: target }, { limit }), (count) => {
           const sent = ctx.ledger.insertsSentBy(target)
-          return count <= sent ? {} : { wrong: `counted ${count} documents of ${target}, only ${sent} inserted` }
+          if (count > sent) return { wrong: `counted ${count} documents of ${target}, only ${sent} inserted` }
+          return count <= limit ? {} : { wrong: `a count limited to ${limit} documents counted ${count}` }
         })
         return
       }
