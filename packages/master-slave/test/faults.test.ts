@@ -6,10 +6,11 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { Cluster, FaultProxy } from "@mongo-master-slave/testkit"
-import { Context, Effect, Exit, Layer, Option, Schedule } from "effect"
+import { Context, Effect, Exit, Layer, Metric, MetricState, Option, Schedule } from "effect"
 import { OperationTimeout } from "../src/Errors.js"
 import * as Master from "../src/Master.js"
 import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
+import * as Metrics from "../src/Metrics.js"
 import * as ReadStrategy from "../src/ReadStrategy.js"
 import * as Slaves from "../src/Slaves.js"
 import { connect, recordCommands, seeded, settled, TestCluster } from "./support.js"
@@ -21,6 +22,17 @@ const untilStatus = (
   test: (statuses: ReadonlyArray<{ readonly down: boolean; readonly slow: boolean }>) => boolean
 ) =>
   Effect.repeat(Effect.delay(connection.slaveStatus, "20 millis"), { until: test }).pipe(Effect.timeout("20 seconds"))
+
+// the hedges started so far by every connection of this file (Metrics.hedges, over its tags)
+const hedgesSoFar = Effect.map(Metric.snapshot, (pairs) => {
+  let total = 0
+  for (const pair of pairs) {
+    if (pair.metricKey.name === Metrics.names.hedges && MetricState.isCounterState(pair.metricState)) {
+      total += Number(pair.metricState.count)
+    }
+  }
+  return total
+})
 
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
@@ -103,6 +115,76 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         }).pipe(Effect.timeout("6 seconds"))
         expect(after).toBeLessThanOrEqual(before)
         yield* proxy.setMode(FaultProxy.Mode.Pass())
+      })
+  )
+
+  it.scoped(
+    "hedged reads with the budget spent: reads waiting on a slave that begins to hang move on once it is suspect, and new reads try it last",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        const { collection: seededCollection } = yield* seeded(yield* connect(), "suspect", items)
+        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const connection = yield* connect({
+          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          attemptTimeout: "3 seconds",
+          healthCheckInterval: "1 minute",
+          // a budget of about ten hedges (the burst), whatever the number of reads
+          options: { readStrategy: ReadStrategy.ordered, hedge: { maxShare: 0.01 } }
+        })
+        yield* settled(connection)
+        const collection = yield* connection
+          .database(seededCollection.databaseName)
+          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        // slave 0's latency percentile, which the hedge delay and suspicion come from
+        for (let i = 0; i < 40; i++) yield* collection.findOne({ _id: i % items.length })
+        yield* proxy.setMode(FaultProxy.Mode.Blackhole())
+        const before = yield* hedgesSoFar
+        const reads = yield* Effect.forEach(
+          Array.from({ length: 30 }, (_, i) => i % items.length),
+          (id) => elapsed(collection.findOne({ _id: id })),
+          { concurrency: 30 }
+        )
+        for (const [i, read] of reads.entries()) {
+          expect(read.exit).toEqual(Exit.succeed(Option.some(items[i % items.length])))
+          // not the 3 s attempt timeout
+          expect(read.millis).toBeLessThan(1_500)
+        }
+        // far more hedges than the budget allows: away from a suspect slave, a hedge is failover
+        expect((yield* hedgesSoFar) - before).toBeGreaterThan(20)
+        // and the next read tries slave 0 last: slave 1 answers it, without a hedge
+        const status = (yield* connection.slaveStatus)[0]!
+        expect(status.slow || status.down).toBe(true)
+        const sent = yield* recordCommands(connection)
+        expect(yield* collection.findOne({ _id: 3 })).toEqual(Option.some(items[3]))
+        expect(sent.named("find").map((s) => s.node)).toEqual(["slave-1"])
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
+      })
+  )
+
+  it.scoped(
+    "a slave whose client was replaced is read through the new client, by collections made before the replacement too",
+    () =>
+      Effect.gen(function* () {
+        const { collection: seededCollection } = yield* seeded(yield* connect(), "replaced", items)
+        const connection = yield* connect({ options: { readStrategy: ReadStrategy.ordered } })
+        yield* settled(connection)
+        const collection = yield* connection
+          .database(seededCollection.databaseName)
+          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        expect(yield* collection.findOne({ _id: 1 })).toEqual(Option.some(items[1]))
+        // what the prober does to a client that stopped talking while its node answers
+        // (the old one still works, as it does until the prober closes it: only where the read goes differs)
+        const slave = connection.slaves[0]!
+        yield* Effect.acquireRelease(
+          Effect.sync(() => slave.unsafeReplaceClient(slave.makeClient!())),
+          (previous) => Effect.promise(() => previous.close())
+        )
+        // commands seen on the slave's clients as they are now: the new one
+        const sent = yield* recordCommands(connection)
+        expect(yield* collection.findOne({ _id: 2 })).toEqual(Option.some(items[2]))
+        // slave 0 answered through its new client, not through the handle of the old one
+        expect(sent.named("find").map((s) => s.node)).toEqual(["slave-0"])
       })
   )
 

@@ -4,7 +4,12 @@ import * as Option from "effect/Option"
 import type * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { Collection as DriverCollection, Document as DriverDocument, WriteConcernSettings } from "mongodb"
+import type {
+  Collection as DriverCollection,
+  Document as DriverDocument,
+  MongoClient,
+  WriteConcernSettings
+} from "mongodb"
 import type { Collection } from "../Collection.js"
 import * as Doc from "../Document.js"
 import { type AllSlavesUnavailable, type DecodeError, EncodeError, InvalidOption } from "../Errors.js"
@@ -69,12 +74,15 @@ export const make = <A, I>(
   const { router, tzAware } = context
   const namespace = `${databaseName}.${name}`
   const operationOf = collectionOperations(databaseName, name)
-  const handles = new Map<Node, DriverCollection<DriverDocument>>()
+  // by client, not by node: a slave's client is replaced when it stops talking,
+  // and a handle of the old one would send every read to a client being closed
+  const handles = new WeakMap<MongoClient, DriverCollection<DriverDocument>>()
   const handle = (node: Node) => {
-    let collection = handles.get(node)
+    const client = node.client
+    let collection = handles.get(client)
     if (collection === undefined) {
-      collection = node.client.db(databaseName).collection(name)
-      handles.set(node, collection)
+      collection = client.db(databaseName).collection(name)
+      handles.set(client, collection)
     }
     return collection
   }
