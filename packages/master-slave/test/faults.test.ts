@@ -6,7 +6,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { Cluster, FaultProxy } from "@mongo-master-slave/testkit"
-import { Context, Effect, Exit, Layer, Metric, MetricState, Option, Schedule } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Metric, MetricState, Option, Schedule } from "effect"
 import { OperationTimeout } from "../src/Errors.js"
 import * as Master from "../src/Master.js"
 import * as MasterSlaveConnection from "../src/MasterSlaveConnection.js"
@@ -296,6 +296,44 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         expect(yield* MasterSlaveConnection.inRequest(collection.countDocuments({ _id: { $gte: 100 } }))).toBe(
           ids.length
         )
+      })
+  )
+
+  it.scoped(
+    "a read sent to a slave as it hangs moves on at its attempt timeout, though the slave answered a call meanwhile",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        const { collection: seededCollection } = yield* seeded(yield* connect(), "hangs_mid_read", items)
+        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const connection = yield* connect({
+          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          attemptTimeout: "1 second",
+          healthCheckInterval: "1 minute",
+          options: { readStrategy: ReadStrategy.ordered, readTimeout: "4 seconds" }
+        })
+        yield* settled(connection)
+        const collection = yield* connection
+          .database(seededCollection.databaseName)
+          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        // slave 0's client connected, with connections in its pool
+        yield* Effect.forEach([0, 1, 2, 3], (id) => collection.findOne({ _id: id }), { concurrency: 4 })
+        // a read whose answer is on its way (held 100 ms) when slave 0 begins to hang: it arrives
+        // after the read below has started, so slave 0 "answered since" that read began
+        yield* proxy.setMode(FaultProxy.Mode.Latency({ millis: 100 }))
+        const early = yield* Effect.fork(collection.findOne({ _id: 1 }))
+        yield* Effect.sleep("30 millis")
+        yield* proxy.setMode(FaultProxy.Mode.Blackhole())
+        const read = yield* Effect.fork(elapsed(collection.findOne({ _id: 2 })))
+        expect(yield* Fiber.join(early)).toEqual(Option.some(items[1]))
+        // other reads keep coming, as under load, and find slave 0 silent: it stalls (no answer
+        // for 250 ms, or ten times its average latency) well before the read's attempt timeout
+        yield* Effect.forkScoped(Effect.forever(Effect.ignore(collection.findOne({ _id: 3 }))))
+        const { exit, millis } = yield* Fiber.join(read)
+        // slave 1's answer after slave 0's attempt timeout, not an OperationTimeout after the read's 4 s
+        expect(exit).toEqual(Exit.succeed(Option.some(items[2])))
+        expect(millis).toBeLessThan(3_500)
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
       })
   )
 

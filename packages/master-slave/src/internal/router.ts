@@ -235,8 +235,13 @@ export const make = (options: RouterOptions): Router => {
     (slave) => () =>
       health.unsafeTrouble(slave.connectionId, "slow", "a read ran past the attempt timeout on it", false)
   )
+  // alive: not down, answered something since the attempt began, and not
+  // stalled now — answers from just before a hang must not keep a call waiting on it
   const answeredSince = slaves.map(
-    (slave) => (since: number) => !health.isDown(slave.connectionId) && health.answeredSince(slave.connectionId, since)
+    (slave) => (since: number) =>
+      !health.isDown(slave.connectionId) &&
+      health.answeredSince(slave.connectionId, since) &&
+      !health.isStalled(slave.connectionId)
   )
   // an attempt interrupted (a hedge that lost) that answers after all: the slave is alive
   const onLateAnswer = slaves.map((slave) => () => health.unsafeAnswered(slave.connectionId))
