@@ -188,6 +188,33 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
       })
   )
 
+  it.scoped(
+    "a slave that comes back slow (every reply 800 ms late) is not kept down: each call of a probe has its own attempt timeout",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* Cluster.Cluster
+        yield* seeded(yield* connect(), "slow_comeback", items)
+        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const connection = yield* connect({
+          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          attemptTimeout: "2 seconds",
+          healthCheckInterval: "200 millis"
+        })
+        yield* settled(connection)
+        yield* Effect.addFinalizer(() => Effect.orDie(cluster.startSlave(0)))
+        yield* cluster.stopSlave(0)
+        yield* untilStatus(connection, (statuses) => statuses[0]!.down)
+        yield* cluster.startSlave(0)
+        yield* proxy.setMode(FaultProxy.Mode.Latency({ millis: 800 }))
+        // a fresh client's probe: connecting takes a round trip (800 ms), the look two more
+        // (a connection's handshake, the read): 2.4 s in all, more than one attempt timeout,
+        // though no call of it takes more than 1.6 s
+        const back = yield* elapsed(untilStatus(connection, (statuses) => !statuses[0]!.down))
+        expect(Exit.isSuccess(back.exit)).toBe(true)
+        yield* proxy.setMode(FaultProxy.Mode.Pass())
+      })
+  )
+
   it.scoped("a slave that hung and came back serves reads again within a few probe intervals, time after time", () =>
     Effect.gen(function* () {
       const cluster = yield* Cluster.Cluster

@@ -65,3 +65,20 @@ describe("a slave that begins to hang (fake slaves, live clock)", () => {
     })
   )
 })
+
+describe("a down slave that answers a fresh client (fake slaves)", () => {
+  it("is no longer down, but slow — tried after the others — until its own client answers", () => {
+    const health = Health.make(fakeSlaves)
+    health.unsafeTrouble(0, "down", "refused")
+    expect(health.isDown(0)).toBe(true)
+    health.unsafeReachable(0, "it answered a fresh client")
+    expect(health.isDown(0)).toBe(false)
+    expect(health.unsafeStatuses()[0]).toMatchObject({ down: false, slow: true })
+    expect(health.trouble(0)?.reason).toBe("it answered a fresh client")
+    health.unsafeSucceeded(0, 5)
+    expect(health.unsafeStatuses()[0]).toMatchObject({ down: false, slow: false })
+    // a slave that was not down is left as it is
+    health.unsafeReachable(1, "it answered a fresh client")
+    expect(health.unsafeStatuses()[1]).toMatchObject({ down: false, slow: false })
+  })
+})

@@ -65,6 +65,11 @@ export interface Health {
    * merely slow to answer), what the slave showed of the heartbeat is forgotten.
    */
   readonly unsafeTrouble: (connectionId: number, trouble: Trouble, reason: string, mayHaveRestarted?: boolean) => void
+  /**
+   * The slave answered, though not through the client reads use: if it was
+   * down, it is slow now (tried after the others) until that client answers.
+   */
+  readonly unsafeReachable: (connectionId: number, reason: string) => void
   /** Calls `listener` whenever a slave gets into trouble, so the prober can look at once. */
   readonly onTrouble: (listener: (connectionId: number) => void) => void
   /** The 95th percentile of the slave's recent latency, in milliseconds; `undefined` before enough samples. */
@@ -248,6 +253,13 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     troubles[id] = undefined
     cached = undefined
   }
+  const unsafeReachable = (id: number, reason: string) => {
+    if (!down[id]) return
+    down[id] = false
+    slow[id] = true
+    troubles[id] = { reason, since: performance.now() }
+    cached = undefined
+  }
   const unsafeObserved = (id: number, seenAt: number, lagMillis: number) => {
     seen[id] = seenAt
     lag[id] = seenAt === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.max(0, lagMillis)
@@ -270,6 +282,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     unsafeSucceeded,
     unsafeMark,
     unsafeTrouble,
+    unsafeReachable,
     onTrouble: (listener) => {
       listeners.push(listener)
     },

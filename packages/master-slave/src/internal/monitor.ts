@@ -166,7 +166,8 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
      * What the slave shows by the positions MongoDB reports (see
      * `lastWrite.ts`), asked only of a slave that reports them.
      */
-    const lookLastWrite = (slave: Node, client: MongoClient) => {
+    const lookLastWrite = (slave: Node, client: MongoClient) => Effect.suspend(() => lookLastWriteNow(slave, client))
+    const lookLastWriteNow = (slave: Node, client: MongoClient) => {
       const id = slave.connectionId
       if (heartbeat === undefined || reportsLastWrite[id] === false) return Effect.succeed(Number.NEGATIVE_INFINITY)
       return commandCall(
@@ -185,11 +186,18 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
       )
     }
 
-    /** One look at the slave through `client`: the heartbeat it shows (`-Infinity`: none), or a ping. */
+    /**
+     * One look at the slave through `client`: the heartbeat it shows
+     * (`-Infinity`: none), or a ping. Each call gets its attempt timeout from
+     * when it starts, not from when the probe began: connecting a fresh client
+     * to a slow slave takes a round trip of its own, and must not leave the
+     * look too little time to show that the slave answers.
+     */
     const look = (slave: Node, client: MongoClient) =>
       Effect.zipWith(lookHeartbeat(slave, client), lookLastWrite(slave, client), Math.max)
 
-    const lookHeartbeat = (slave: Node, client: MongoClient) => {
+    const lookHeartbeat = (slave: Node, client: MongoClient) => Effect.suspend(() => lookHeartbeatNow(slave, client))
+    const lookHeartbeatNow = (slave: Node, client: MongoClient) => {
       const deadline = deadlineIn(attemptTimeout, "attemptTimeout")
       if (readHeartbeat === undefined || heartbeat === undefined) {
         return commandCall(slave, ping, (signal) => client.db("admin").command({ ping: 1 }, { signal }), deadline).pipe(
@@ -287,6 +295,8 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
         )
         if (viaFresh._tag === "Left") return failedProbe(slave, viaFresh.left)
         const millis = performance.now() - started
+        // it answers: no longer down, though tried after the others until its own client answers too
+        health.unsafeReachable(slave.connectionId, "it answered a fresh client; its own client is being checked")
         const viaOwn = yield* Effect.either(
           ensureConnected(slave, deadlineIn(attemptTimeout, "attemptTimeout")).pipe(
             Effect.zipRight(look(slave, slave.client))
