@@ -142,6 +142,29 @@ describe("a driver call within its deadline (fake driver promises)", () => {
       })
   )
 
+  it.live("a call tells its deadline when it starts and when it ends, once, however it ends", () =>
+    Effect.gen(function* () {
+      const seen: Array<string> = []
+      const deadline = (millis: number): Deadline => ({
+        ...deadlineIn(millis, "attemptTimeout"),
+        onCallStarted: () => seen.push("started"),
+        onCallEnded: (unanswered) => seen.push(unanswered ? "ended unanswered" : "ended")
+      })
+      // answered
+      yield* readCall(node, find, fakeCall(5).f, { deadline: deadline(1_000) })
+      // timed out
+      yield* Effect.exit(readCall(node, find, fakeCall(1_000).f, { deadline: deadline(20) }))
+      // interrupted, lingering: ended at the interruption
+      const fiber = yield* Effect.fork(
+        readCall(node, find, fakeCall(1_000).f, { deadline: deadline(60_000), lingerMillis: 50 })
+      )
+      yield* Effect.sleep("10 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.sleep("80 millis")
+      expect(seen).toEqual(["started", "ended", "started", "ended unanswered", "started", "ended unanswered"])
+    })
+  )
+
   it.live("a driver method that throws rather than rejects is a typed error, not a defect", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(

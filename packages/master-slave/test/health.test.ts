@@ -25,12 +25,12 @@ describe("a slave that begins to hang (fake slaves, live clock)", () => {
     Effect.gen(function* () {
       const health = warmed()
       expect(health.latencyP95(0)).toBe(4)
-      health.unsafeStarted(0)
+      health.unsafeCallStarted(0)
       expect(health.isSuspect(0)).toBe(false)
       expect(health.unsafeStatuses()[0]!.slow).toBe(false)
       // the threshold: 1.5 × p95 (6 ms), at least 20 ms
       expect(health.untilSuspect(0)).toBeGreaterThan(15)
-      expect(health.untilSuspect(0)).toBeLessThanOrEqual(21)
+      expect(health.untilSuspect(0)).toBeLessThanOrEqual(22)
       yield* Effect.sleep("40 millis")
       expect(health.isSuspect(0)).toBe(true)
       expect(health.isStalled(0)).toBe(false)
@@ -40,16 +40,49 @@ describe("a slave that begins to hang (fake slaves, live clock)", () => {
     })
   )
 
-  it.live("is cleared by any answer", () =>
+  it.live("is cleared by any answer, and by the end of its calls", () =>
     Effect.gen(function* () {
       const health = warmed()
-      health.unsafeStarted(0)
+      health.unsafeCallStarted(0)
       yield* Effect.sleep("40 millis")
       expect(health.isSuspect(0)).toBe(true)
       health.unsafeAnswered(0)
       expect(health.isSuspect(0)).toBe(false)
-      // a call started after the answer waits afresh
-      health.unsafeStarted(0)
+      // no call under way: nothing to wait on, however long the silence
+      health.unsafeCallEnded(0, false)
+      yield* Effect.sleep("40 millis")
+      expect(health.isSuspect(0)).toBe(false)
+    })
+  )
+
+  it.live(
+    "a call still under way after another's answer: suspect once the slave has been silent long enough since",
+    () =>
+      Effect.gen(function* () {
+        const health = warmed()
+        // two calls; the first answers, the second never does (the slave hung in between)
+        health.unsafeCallStarted(0)
+        health.unsafeCallStarted(0)
+        health.unsafeAnswered(0)
+        health.unsafeCallEnded(0, false)
+        expect(health.isSuspect(0)).toBe(false)
+        yield* Effect.sleep("40 millis")
+        expect(health.isSuspect(0)).toBe(true)
+        expect(health.unsafeStatuses()[0]!.slow).toBe(true)
+      })
+  )
+
+  it.live("a call given up unanswered keeps the silence counting until the slave answers anything", () =>
+    Effect.gen(function* () {
+      const health = warmed()
+      health.unsafeCallStarted(0)
+      health.unsafeCallEnded(0, true)
+      yield* Effect.sleep("40 millis")
+      expect(health.isSuspect(0)).toBe(true)
+      // a new call does not start the silence afresh
+      health.unsafeCallStarted(0)
+      expect(health.isSuspect(0)).toBe(true)
+      health.unsafeAnswered(0)
       expect(health.isSuspect(0)).toBe(false)
     })
   )
@@ -57,7 +90,7 @@ describe("a slave that begins to hang (fake slaves, live clock)", () => {
   it.live("without a latency percentile yet, is suspect only once stalled", () =>
     Effect.gen(function* () {
       const health = warmed()
-      health.unsafeStarted(1)
+      health.unsafeCallStarted(1)
       yield* Effect.sleep("40 millis")
       expect(health.latencyP95(1)).toBeUndefined()
       expect(health.isSuspect(1)).toBe(false)

@@ -310,6 +310,14 @@ export interface Deadline {
    * all: the node is alive, though nobody waits for its answer any more.
    */
   readonly onLateAnswer?: (() => void) | undefined
+  /**
+   * Told when a call under this deadline starts, and when it ends in any way
+   * (see `call`): `unanswered` when the node gave no answer (it timed out,
+   * the connection failed, the call was given up; an error the server sent
+   * is an answer, which the router records itself).
+   */
+  readonly onCallStarted?: (() => void) | undefined
+  readonly onCallEnded?: ((unanswered: boolean) => void) | undefined
 }
 
 /** A later deadline an attempt may go on to, and when it may. */
@@ -438,6 +446,11 @@ const call = <A, E>(
   Effect.async<A, E | NodeUnavailable | OperationTimeout>((resume) => {
     const signal = new CallSignal()
     let settled = false
+    // the call's end, once, however it ends
+    const end = (unanswered: boolean) => {
+      settled = true
+      deadline.onCallEnded?.(unanswered)
+    }
     // interrupted, the call may still answer for a while: its answer is dropped
     let lingering = false
     const abandon = () => {
@@ -454,19 +467,20 @@ const call = <A, E>(
         timer = setTimeout(expire, Math.max(0, current.at - performance.now()))
         return
       }
-      settled = true
+      end(true)
       abandon()
       resume(Effect.fail(timedOut(node, operation, current)))
     }
     let timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
     let resends = 0
+    deadline.onCallStarted?.()
     const start = (): void => {
       let promise: Promise<A>
       try {
         promise = f(signal.asSignal)
       } catch (error) {
         // a driver method that throws rather than rejects (bad arguments)
-        settled = true
+        end(false)
         clearTimeout(timer)
         resume(Effect.fail(mapError(error)))
         return
@@ -480,7 +494,7 @@ const call = <A, E>(
             }
             return
           }
-          settled = true
+          end(false)
           clearTimeout(timer)
           resume(Effect.succeed(value))
         },
@@ -493,7 +507,7 @@ const call = <A, E>(
             resends++
             return start()
           }
-          settled = true
+          end(true)
           clearTimeout(timer)
           resume(Effect.fail(mapError(error)))
         }
@@ -502,7 +516,7 @@ const call = <A, E>(
     start()
     return Effect.sync(() => {
       if (settled) return
-      settled = true
+      end(true)
       clearTimeout(timer)
       const linger = Math.min(lingerMillis, current.at - performance.now())
       if (linger <= 0) return abandon()

@@ -53,8 +53,13 @@ export interface Health {
   readonly untilSuspect: (connectionId: number) => number
   /** Whether the slave has answered anything (a probe, another call) since `at` (`performance.now()`). */
   readonly answeredSince: (connectionId: number, at: number) => boolean
-  /** A read attempt on the slave starts now (for the detection of a slave that stalls). */
-  readonly unsafeStarted: (connectionId: number) => void
+  /** A call of a read on the slave starts now (for the detection of a slave that stalls). */
+  readonly unsafeCallStarted: (connectionId: number) => void
+  /**
+   * A call of a read on the slave ended, whatever the outcome; `unanswered`:
+   * the slave gave it no answer, which it still owes until it answers anything.
+   */
+  readonly unsafeCallEnded: (connectionId: number, unanswered: boolean) => void
   /** The slave answered, whatever the answer (a server error is an answer too). */
   readonly unsafeAnswered: (connectionId: number) => void
   /** The slave answered (`up`), or is down for `reason`. */
@@ -141,10 +146,14 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // after start-up may wait for that probe, rather than go to the master at once
   const lag: Array<number> = slaves.map(() => 0)
   const listeners: Array<(id: number) => void> = []
-  // on the performance.now() clock: the latest answer, and when the first call
-  // started since then (0: none) — about the oldest call still unanswered
+  // on the performance.now() clock: the latest answer; the calls of reads
+  // under way, and since when there has been one (the oldest may be older)
   const lastAnswered: Array<number> = slaves.map(() => 0)
-  const waitingSince: Array<number> = slaves.map(() => 0)
+  const pending: Array<number> = slaves.map(() => 0)
+  const busySince: Array<number> = slaves.map(() => 0)
+  // a call ended unanswered since the latest answer: the silence goes on counting
+  const owes: Array<boolean> = slaves.map(() => false)
+  const waiting = (id: number) => pending[id] !== 0 || owes[id] === true
   // computed when asked, at most every few samples
   const latencyP95 = (id: number): number | undefined => {
     const own = samples[id]
@@ -162,20 +171,24 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     const stall = stallThreshold(id)
     return p95 === undefined ? stall : Math.min(stall, Math.max(suspectMinimumMillis, suspectFactor * p95))
   }
+  // silent since: its latest answer, or the start of the calls under way if later
+  const silentSince = (id: number) => Math.max(lastAnswered[id]!, busySince[id]!)
   const waitedPast = (id: number, at: number, threshold: number) => {
-    const since = waitingSince[id]!
-    if (since === 0) return false
-    return at - since > threshold && at - since < 60_000
+    if (!waiting(id)) return false
+    const silence = at - silentSince(id)
+    return silence > threshold && silence < 60_000
   }
   const stalled = (id: number, at: number) => waitedPast(id, at, stallThreshold(id))
-  const suspect = (id: number, at: number) => waitingSince[id] !== 0 && waitedPast(id, at, suspectThreshold(id))
-  const untilPast = (id: number, threshold: number) => {
-    const since = waitingSince[id]!
-    return since === 0 ? threshold + 1 : Math.max(1, since + threshold + 1 - performance.now())
-  }
+  const suspect = (id: number, at: number) => waiting(id) && waitedPast(id, at, suspectThreshold(id))
+  // rounded up, and 2 ms more: a timer set for it fires on the event loop's
+  // whole-millisecond clock, which may run up to a millisecond behind this one
+  const untilPast = (id: number, threshold: number) =>
+    !waiting(id)
+      ? Math.ceil(threshold) + 2
+      : Math.max(1, Math.ceil(silentSince(id) + threshold - performance.now()) + 2)
   const answered = (id: number, at: number) => {
     lastAnswered[id] = at
-    waitingSince[id] = 0
+    owes[id] = false
   }
   const stalenessMillis = (id: number, at: number) => Math.max(0, at - seen[id]!)
   const build = (at: number) => {
@@ -198,7 +211,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // a slave that has just become suspect is moved last at once, not up to 100 ms later
   const newlySuspect = (statuses: ReadonlyArray<SlaveStatus>, at: number) => {
     for (let i = 0; i < statuses.length; i++) {
-      if (waitingSince[i] !== 0 && !statuses[i]!.slow && suspect(i, at)) return true
+      if (waiting(i) && !statuses[i]!.slow && suspect(i, at)) return true
     }
     return false
   }
@@ -270,8 +283,12 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
     isSuspect: (id) => suspect(id, performance.now()),
     untilSuspect: (id) => untilPast(id, suspectThreshold(id)),
     answeredSince: (id, at) => lastAnswered[id]! > at,
-    unsafeStarted: (id) => {
-      if (waitingSince[id] === 0) waitingSince[id] = performance.now()
+    unsafeCallStarted: (id) => {
+      if (pending[id]++ === 0 && !owes[id]) busySince[id] = performance.now()
+    },
+    unsafeCallEnded: (id, unanswered) => {
+      if (pending[id]! > 0) pending[id]!--
+      if (unanswered) owes[id] = true
     },
     unsafeAnswered: (id) => answered(id, performance.now()),
     unsafeStatuses,

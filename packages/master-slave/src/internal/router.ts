@@ -245,15 +245,24 @@ export const make = (options: RouterOptions): Router => {
   )
   // an attempt interrupted (a hedge that lost) that answers after all: the slave is alive
   const onLateAnswer = slaves.map((slave) => () => health.unsafeAnswered(slave.connectionId))
+  // the calls under way on each slave, for the detection of one that stalls
+  const onCallStarted = slaves.map((slave) => () => health.unsafeCallStarted(slave.connectionId))
+  const onCallEnded = slaves.map(
+    (slave) => (unanswered: boolean) => health.unsafeCallEnded(slave.connectionId, unanswered)
+  )
   const attemptTimeoutMillis = options.attemptTimeoutMillis
   const attemptDeadline = (slave: Node, readDeadline: Deadline | undefined): Deadline => {
     const since = performance.now()
     const at = since + attemptTimeoutMillis
-    const lateAnswer = onLateAnswer[slave.connectionId]!
-    if (readDeadline === undefined) {
-      return { at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout", onLateAnswer: lateAnswer }
+    const id = slave.connectionId
+    if (readDeadline === undefined || readDeadline.at <= at) {
+      return {
+        ...(readDeadline ?? { at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout" }),
+        onLateAnswer: onLateAnswer[id]!,
+        onCallStarted: onCallStarted[id]!,
+        onCallEnded: onCallEnded[id]!
+      }
     }
-    if (readDeadline.at <= at) return { ...readDeadline, onLateAnswer: lateAnswer }
     return {
       at,
       timeoutMillis: attemptTimeoutMillis,
@@ -264,7 +273,9 @@ export const make = (options: RouterOptions): Router => {
         alive: answeredSince[slave.connectionId]!,
         onExtend: onExtend[slave.connectionId]!
       },
-      onLateAnswer: lateAnswer
+      onLateAnswer: onLateAnswer[id]!,
+      onCallStarted: onCallStarted[id]!,
+      onCallEnded: onCallEnded[id]!
     }
   }
 
@@ -290,7 +301,6 @@ export const make = (options: RouterOptions): Router => {
         // a read already let down by one slave does not wait out another that
         // has answered nothing for a while: it fails (or falls back) at once
         if (failingOver && health.isStalled(node.connectionId)) return Effect.fail(stalledError(node))
-        health.unsafeStarted(node.connectionId)
       }
       const started = performance.now()
       const work = node.connected
