@@ -121,7 +121,10 @@ describe("a driver call within its deadline (fake driver promises)", () => {
     () =>
       Effect.gen(function* () {
         let lateAnswers = 0
-        const deadline = { ...deadlineIn(60_000, "attemptTimeout"), onLateAnswer: () => lateAnswers++ }
+        const deadline: Deadline = {
+          ...deadlineIn(60_000, "attemptTimeout"),
+          calls: { started: () => {}, ended: () => {}, answeredLate: () => lateAnswers++ }
+        }
         const lingered = (f: (signal: AbortSignal) => Promise<string>) =>
           Effect.fork(readCall(node, find, f, { deadline, lingerMillis: 50 }))
         // answers 20 ms after the interruption: its connection would be kept, and the node is known to be alive
@@ -147,8 +150,11 @@ describe("a driver call within its deadline (fake driver promises)", () => {
       const seen: Array<string> = []
       const deadline = (millis: number): Deadline => ({
         ...deadlineIn(millis, "attemptTimeout"),
-        onCallStarted: () => seen.push("started"),
-        onCallEnded: (unanswered) => seen.push(unanswered ? "ended unanswered" : "ended")
+        calls: {
+          started: () => seen.push("started"),
+          ended: (unanswered) => seen.push(unanswered ? "ended unanswered" : "ended"),
+          answeredLate: () => {}
+        }
       })
       // answered
       yield* readCall(node, find, fakeCall(5).f, { deadline: deadline(1_000) })

@@ -34,6 +34,12 @@ const hedgesSoFar = Effect.map(Metric.snapshot, (pairs) => {
   return total
 })
 
+/** The collection `seeded` wrote, as another connection sees it. */
+const sameCollection = (
+  connection: MasterSlaveConnection.MasterSlaveConnection,
+  collection: { readonly databaseName: string; readonly name: string }
+) => connection.database(collection.databaseName).pipe(Effect.flatMap((d) => d.collection(collection.name)))
+
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const started = performance.now()
@@ -50,9 +56,10 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         const { collection: seededCollection } = yield* seeded(yield* connect(), "all_down", items)
         const strict = yield* connect({ attemptTimeout: "2 seconds" })
         const lenient = yield* connect({ attemptTimeout: "2 seconds", options: { fallbackToMaster: true } })
-        const on = (c: MasterSlaveConnection.MasterSlaveConnection) =>
-          c.database(seededCollection.databaseName).pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
-        const [strictItems, lenientItems] = [yield* on(strict), yield* on(lenient)]
+        const [strictItems, lenientItems] = [
+          yield* sameCollection(strict, seededCollection),
+          yield* sameCollection(lenient, seededCollection)
+        ]
         yield* Effect.addFinalizer(() => Effect.orDie(Effect.all([cluster.startSlave(0), cluster.startSlave(1)])))
         yield* cluster.stopSlave(0)
         yield* cluster.stopSlave(1)
@@ -92,9 +99,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
           options: { readStrategy: ReadStrategy.ordered, hedge: { delay: "50 millis" } }
         })
         yield* settled(connection)
-        const collection = yield* connection
-          .database(seededCollection.databaseName)
-          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        const collection = yield* sameCollection(connection, seededCollection)
         expect(yield* collection.findOne({ _id: 1 })).toEqual(Option.some(items[1]))
         yield* proxy.setMode(FaultProxy.Mode.Blackhole())
         const before = yield* proxy.connections
@@ -133,9 +138,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
           options: { readStrategy: ReadStrategy.ordered, hedge: { maxShare: 0.01 } }
         })
         yield* settled(connection)
-        const collection = yield* connection
-          .database(seededCollection.databaseName)
-          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        const collection = yield* sameCollection(connection, seededCollection)
         // slave 0's latency percentile, which the hedge delay and suspicion come from
         for (let i = 0; i < 40; i++) yield* collection.findOne({ _id: i % items.length })
         yield* proxy.setMode(FaultProxy.Mode.Blackhole())
@@ -169,9 +172,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         const { collection: seededCollection } = yield* seeded(yield* connect(), "replaced", items)
         const connection = yield* connect({ options: { readStrategy: ReadStrategy.ordered } })
         yield* settled(connection)
-        const collection = yield* connection
-          .database(seededCollection.databaseName)
-          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        const collection = yield* sameCollection(connection, seededCollection)
         expect(yield* collection.findOne({ _id: 1 })).toEqual(Option.some(items[1]))
         // what the prober does to a client that stopped talking while its node answers
         // (the old one still works, as it does until the prober closes it: only where the read goes differs)
@@ -227,9 +228,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         options: { readStrategy: ReadStrategy.ordered }
       })
       yield* settled(connection)
-      const collection = yield* connection
-        .database(seededCollection.databaseName)
-        .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+      const collection = yield* sameCollection(connection, seededCollection)
       const servedBy = (sent: { named: (n: string) => ReadonlyArray<{ node: string }> }) =>
         sent.named("find").map((s) => s.node)
       const backAfter: Array<number> = []
@@ -340,9 +339,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
           options: { readStrategy: ReadStrategy.ordered, readTimeout: "6 seconds" }
         })
         yield* settled(connection)
-        const collection = yield* connection
-          .database(seededCollection.databaseName)
-          .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+        const collection = yield* sameCollection(connection, seededCollection)
         // slave 0's client connected, with connections in its pool
         yield* Effect.forEach([0, 1, 2, 3], (id) => collection.findOne({ _id: id }), { concurrency: 4 })
         // a read whose answer is on its way (held 100 ms) when slave 0 begins to hang: it arrives
@@ -376,9 +373,7 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
         options: { readTimeout: "600 millis" }
       })
       yield* settled(connection)
-      const collection = yield* connection
-        .database(seededCollection.databaseName)
-        .pipe(Effect.flatMap((d) => d.collection(seededCollection.name)))
+      const collection = yield* sameCollection(connection, seededCollection)
       yield* Effect.forEach(proxies, (proxy) => proxy.setMode(FaultProxy.Mode.Blackhole()))
       const { exit, millis } = yield* elapsed(collection.findOne({ _id: 1 }))
       if (!(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag === "OperationTimeout")) {

@@ -305,19 +305,21 @@ export interface Deadline {
    * on to this later deadline (the read's own) rather than being given up.
    */
   readonly extend?: Extension | undefined
+  /** Told of the life of each call under this deadline (a slave's attempt: its health). */
+  readonly calls?: CallObserver | undefined
+}
+
+/** What a call under a deadline tells of its life (see `call`). */
+export interface CallObserver {
+  readonly started: () => void
   /**
-   * Told when the call, interrupted and lingering (see `call`), answers after
-   * all: the node is alive, though nobody waits for its answer any more.
+   * The call ended, in any way; `unanswered` when the node gave no answer (it
+   * timed out, the connection failed, the call was given up; an error the
+   * server sent is an answer, which the router records itself).
    */
-  readonly onLateAnswer?: (() => void) | undefined
-  /**
-   * Told when a call under this deadline starts, and when it ends in any way
-   * (see `call`): `unanswered` when the node gave no answer (it timed out,
-   * the connection failed, the call was given up; an error the server sent
-   * is an answer, which the router records itself).
-   */
-  readonly onCallStarted?: (() => void) | undefined
-  readonly onCallEnded?: ((unanswered: boolean) => void) | undefined
+  readonly ended: (unanswered: boolean) => void
+  /** The call, interrupted and lingering, answered after all: the node is alive, though nobody waits any more. */
+  readonly answeredLate: () => void
 }
 
 /** A later deadline an attempt may go on to, and when it may. */
@@ -449,7 +451,7 @@ const call = <A, E>(
     // the call's end, once, however it ends
     const end = (unanswered: boolean) => {
       settled = true
-      deadline.onCallEnded?.(unanswered)
+      deadline.calls?.ended(unanswered)
     }
     // interrupted, the call may still answer for a while: its answer is dropped
     let lingering = false
@@ -473,7 +475,7 @@ const call = <A, E>(
     }
     let timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
     let resends = 0
-    deadline.onCallStarted?.()
+    deadline.calls?.started()
     const start = (): void => {
       let promise: Promise<A>
       try {
@@ -490,7 +492,7 @@ const call = <A, E>(
           if (settled) {
             if (lingering && !signal.aborted) {
               clearTimeout(timer)
-              deadline.onLateAnswer?.()
+              deadline.calls?.answeredLate()
             }
             return
           }

@@ -173,13 +173,14 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   }
   // silent since: its latest answer, or the start of the calls under way if later
   const silentSince = (id: number) => Math.max(lastAnswered[id]!, busySince[id]!)
-  const waitedPast = (id: number, at: number, threshold: number) => {
+  // the threshold is only computed for a slave that is waiting (the percentile may be recomputed)
+  const waitedPast = (id: number, at: number, threshold: (id: number) => number) => {
     if (!waiting(id)) return false
     const silence = at - silentSince(id)
-    return silence > threshold && silence < 60_000
+    return silence > threshold(id) && silence < 60_000
   }
-  const stalled = (id: number, at: number) => waitedPast(id, at, stallThreshold(id))
-  const suspect = (id: number, at: number) => waiting(id) && waitedPast(id, at, suspectThreshold(id))
+  const stalled = (id: number, at: number) => waitedPast(id, at, stallThreshold)
+  const suspect = (id: number, at: number) => waitedPast(id, at, suspectThreshold)
   // rounded up, and 2 ms more: a timer set for it fires on the event loop's
   // whole-millisecond clock, which may run up to a millisecond behind this one
   const untilPast = (id: number, threshold: number) =>
@@ -211,7 +212,7 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   // a slave that has just become suspect is moved last at once, not up to 100 ms later
   const newlySuspect = (statuses: ReadonlyArray<SlaveStatus>, at: number) => {
     for (let i = 0; i < statuses.length; i++) {
-      if (waiting(i) && !statuses[i]!.slow && suspect(i, at)) return true
+      if (!statuses[i]!.slow && suspect(i, at)) return true
     }
     return false
   }

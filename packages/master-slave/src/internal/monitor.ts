@@ -166,8 +166,7 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
      * What the slave shows by the positions MongoDB reports (see
      * `lastWrite.ts`), asked only of a slave that reports them.
      */
-    const lookLastWrite = (slave: Node, client: MongoClient) => Effect.suspend(() => lookLastWriteNow(slave, client))
-    const lookLastWriteNow = (slave: Node, client: MongoClient) => {
+    const lookLastWrite = (slave: Node, client: MongoClient) => {
       const id = slave.connectionId
       if (heartbeat === undefined || reportsLastWrite[id] === false) return Effect.succeed(Number.NEGATIVE_INFINITY)
       return commandCall(
@@ -194,10 +193,13 @@ export const start = (options: MonitorOptions): Effect.Effect<Monitor, never, Sc
      * look too little time to show that the slave answers.
      */
     const look = (slave: Node, client: MongoClient) =>
-      Effect.zipWith(lookHeartbeat(slave, client), lookLastWrite(slave, client), Math.max)
+      Effect.zipWith(
+        Effect.suspend(() => lookHeartbeat(slave, client)),
+        Effect.suspend(() => lookLastWrite(slave, client)),
+        Math.max
+      )
 
-    const lookHeartbeat = (slave: Node, client: MongoClient) => Effect.suspend(() => lookHeartbeatNow(slave, client))
-    const lookHeartbeatNow = (slave: Node, client: MongoClient) => {
+    const lookHeartbeat = (slave: Node, client: MongoClient) => {
       const deadline = deadlineIn(attemptTimeout, "attemptTimeout")
       if (readHeartbeat === undefined || heartbeat === undefined) {
         return commandCall(slave, ping, (signal) => client.db("admin").command({ ping: 1 }, { signal }), deadline).pipe(

@@ -10,7 +10,7 @@ import * as Metrics from "../Metrics.js"
 import type { Node } from "../Node.js"
 import { attemptOrder, type ReadStrategy } from "../ReadStrategy.js"
 import { type CausalSession, currentConsistency, now } from "./consistency.js"
-import { type Deadline, deadlineIn, earliest, type Operation } from "./driver.js"
+import { type CallObserver, type Deadline, deadlineIn, earliest, type Operation } from "./driver.js"
 import { firstAvailable, firstAvailableHedged } from "./failover.js"
 import type { Health } from "./health.js"
 import type { Heartbeat } from "./heartbeat.js"
@@ -237,32 +237,28 @@ export const make = (options: RouterOptions): Router => {
   )
   // alive: not down, answered something since the attempt began, and not
   // stalled now — answers from just before a hang must not keep a call waiting on it
-  const answeredSince = slaves.map(
+  const aliveSince = slaves.map(
     (slave) => (since: number) =>
       !health.isDown(slave.connectionId) &&
       health.answeredSince(slave.connectionId, since) &&
       !health.isStalled(slave.connectionId)
   )
-  // an attempt interrupted (a hedge that lost) that answers after all: the slave is alive
-  const onLateAnswer = slaves.map((slave) => () => health.unsafeAnswered(slave.connectionId))
-  // the calls under way on each slave, for the detection of one that stalls
-  const onCallStarted = slaves.map((slave) => () => health.unsafeCallStarted(slave.connectionId))
-  const onCallEnded = slaves.map(
-    (slave) => (unanswered: boolean) => health.unsafeCallEnded(slave.connectionId, unanswered)
+  // the calls on each slave, for the detection of one that stalls; an attempt
+  // interrupted (a hedge that lost) that answers after all: the slave is alive
+  const callsOn = slaves.map(
+    ({ connectionId: id }): CallObserver => ({
+      started: () => health.unsafeCallStarted(id),
+      ended: (unanswered) => health.unsafeCallEnded(id, unanswered),
+      answeredLate: () => health.unsafeAnswered(id)
+    })
   )
   const attemptTimeoutMillis = options.attemptTimeoutMillis
   const attemptDeadline = (slave: Node, readDeadline: Deadline | undefined): Deadline => {
     const since = performance.now()
     const at = since + attemptTimeoutMillis
-    const id = slave.connectionId
-    if (readDeadline === undefined || readDeadline.at <= at) {
-      return {
-        ...(readDeadline ?? { at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout" }),
-        onLateAnswer: onLateAnswer[id]!,
-        onCallStarted: onCallStarted[id]!,
-        onCallEnded: onCallEnded[id]!
-      }
-    }
+    const calls = callsOn[slave.connectionId]!
+    if (readDeadline === undefined) return { at, timeoutMillis: attemptTimeoutMillis, budget: "attemptTimeout", calls }
+    if (readDeadline.at <= at) return { ...readDeadline, calls }
     return {
       at,
       timeoutMillis: attemptTimeoutMillis,
@@ -270,12 +266,10 @@ export const make = (options: RouterOptions): Router => {
       extend: {
         deadline: readDeadline,
         since,
-        alive: answeredSince[slave.connectionId]!,
+        alive: aliveSince[slave.connectionId]!,
         onExtend: onExtend[slave.connectionId]!
       },
-      onLateAnswer: onLateAnswer[id]!,
-      onCallStarted: onCallStarted[id]!,
-      onCallEnded: onCallEnded[id]!
+      calls
     }
   }
 
