@@ -26,22 +26,31 @@ export const awaitWithin = <A, E>(
 ): Effect.Effect<Exit.Exit<A, E> | undefined> =>
   Effect.clockWith((clock) =>
     clock === liveClock
-      ? Effect.async<Exit.Exit<A, E> | undefined>((resume) => {
-          const observer = (exit: Exit.Exit<A, E>) => {
+      ? // interruption is seen by a failure handler in a mask, not by a canceler
+        // returned to Effect.async, which Effect wraps at several times the cost
+        Effect.uninterruptibleMask((restore) => {
+          let timer: ReturnType<typeof setTimeout> | undefined
+          let observer: ((exit: Exit.Exit<A, E>) => void) | undefined
+          const wait = Effect.async<Exit.Exit<A, E> | undefined>((resume) => {
+            const observed = (exit: Exit.Exit<A, E>) => {
+              clearTimeout(timer)
+              resume(Effect.succeed(exit))
+            }
+            observer = observed
+            timer = setTimeout(
+              () => {
+                fiber.removeObserver(observed)
+                resume(Effect.succeed(undefined))
+              },
+              Math.min(millis, maxTimerMillis)
+            )
+            fiber.addObserver(observed)
+          })
+          // the wait itself never fails: this is its interruption
+          return Effect.catchAllCause(restore(wait), (cause) => {
             clearTimeout(timer)
-            resume(Effect.succeed(exit))
-          }
-          const timer = setTimeout(
-            () => {
-              fiber.removeObserver(observer)
-              resume(Effect.succeed(undefined))
-            },
-            Math.min(millis, maxTimerMillis)
-          )
-          fiber.addObserver(observer)
-          return Effect.sync(() => {
-            clearTimeout(timer)
-            fiber.removeObserver(observer)
+            if (observer !== undefined) fiber.removeObserver(observer)
+            return Effect.failCause(cause)
           })
         })
       : Effect.raceFirst(fiber.await, Effect.as(clock.sleep(Duration.millis(millis)), undefined))
