@@ -39,7 +39,7 @@ export const firstAvailable = <N, A, E, U extends E, E2>(
     const tries = new Array<Effect.Effect<A, U>>(order.length)
     for (let i = 0; i < order.length; i++) {
       const node = order[i]!
-      tries[i] = Effect.catchAll(options.attempt(node, i), (error): Effect.Effect<A, U> => {
+      const onError = (error: E): Effect.Effect<A, U> => {
         if (!isUnavailable(error)) {
           fatal = { error: error as Exclude<E, U> }
           return Effect.succeed(undefined as A)
@@ -48,10 +48,16 @@ export const firstAvailable = <N, A, E, U extends E, E2>(
         return onUnavailable === undefined
           ? Effect.fail(error)
           : Effect.zipRight(onUnavailable(node, error), Effect.fail(error))
-      })
+      }
+      // `catchAll`, with its one usual case (a single failure) taken first: a
+      // failure handler alone is skipped on success, without a step of its own
+      tries[i] = Effect.catchAllCause(options.attempt(node, i), (cause) =>
+        cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
+      )
     }
-    return Effect.matchEffect(Effect.firstSuccessOf(tries), {
-      onFailure: () => Effect.fail(options.onAllUnavailable(failed)),
+    return Effect.matchCauseEffect(Effect.firstSuccessOf(tries), {
+      onFailure: (cause) =>
+        Effect.catchAll(Effect.failCause(cause), () => Effect.fail(options.onAllUnavailable(failed))),
       onSuccess: (value): Effect.Effect<A, Exclude<E, U>> =>
         fatal === undefined ? Effect.succeed(value) : Effect.fail(fatal.error)
     })
