@@ -1,7 +1,8 @@
 /**
  * Bytes allocated per operation, with no I/O: the library's `findOne` and
  * `insertOne` over the overhead case's stub nodes (`src/cases/stub.ts`)
- * beside the thinnest Effect wrapper of the same stub call. Allocation is
+ * beside the thinnest Effect wrapper of the same stub call, and the read
+ * again with a tracer installed that keeps nothing. Allocation is
  * what garbage collection costs, and unlike CPU time on a shared machine it
  * is the same from run to run, so a change to the hot path shows in it
  * plainly. Measured with V8's sampling heap profiler, counting the objects
@@ -14,7 +15,7 @@
 import { Session } from "node:inspector/promises"
 import type { Collection } from "@mongo-master-slave/core"
 import * as Effect from "effect/Effect"
-import { stubCollection, stubConnection } from "../src/cases/stub.js"
+import { stubCollection, stubConnection, tracerKeepingNothing } from "../src/cases/stub.js"
 
 const [opsArg = "20000", sitesArg = "12"] = process.argv.slice(2)
 const ops = Number(opsArg)
@@ -78,7 +79,14 @@ const program = Effect.scoped(
       ["findOne, thin", loop(() => Effect.tryPromise(() => stubCollection.findOne(filter)))],
       ["findOne, library", loop(() => collection.findOne(filter))],
       ["insertOne, thin", loop(() => Effect.tryPromise(() => stubCollection.insertOne({ ...newDocument })))],
-      ["insertOne, library", loop(() => collection.insertOne({ ...newDocument }))]
+      ["insertOne, library", loop(() => collection.insertOne({ ...newDocument }))],
+      [
+        "findOne, library, a tracer installed",
+        Effect.withTracer(
+          loop(() => collection.findOne(filter)),
+          tracerKeepingNothing
+        )
+      ]
     ]
     for (const [name, run] of sides) {
       const { perOp, bySite } = yield* allocated(run)
