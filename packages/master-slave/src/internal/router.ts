@@ -2,7 +2,9 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import { AllSlavesUnavailable, ConnectionError, NodeUnavailable, type OperationTimeout, StaleSlave } from "../Errors.js"
@@ -153,7 +155,7 @@ const spanOf = (operation: Operation) => {
 const defaultTracer = Effect.runSync(Effect.tracer)
 
 // What an operation records its node and events on when no tracer would see
-// them: one per operation, made once, which also tells the operation.
+// them: one per operation, made once.
 const silentSpans = new WeakMap<Operation, Tracer.Span>()
 const silentSpanOf = (operation: Operation): Tracer.Span => {
   let span = silentSpans.get(operation)
@@ -176,14 +178,9 @@ const silentSpanOf = (operation: Operation): Tracer.Span => {
       addLinks: () => {}
     }
     silentSpans.set(operation, span)
-    spanOperations.set(span, operation)
   }
   return span
 }
-
-// the operation a span is for: the router's metrics are labelled with it
-const spanOperations = new WeakMap<Tracer.Span, Operation>()
-const operationOf = (span: Tracer.Span): Operation => spanOperations.get(span)!
 
 /**
  * Runs `body` in a client span for the operation, handing it the span so the
@@ -200,9 +197,28 @@ const traced = <A, E, R>(
     return body(silentSpanOf(operation))
   }
   const [name, options] = spanOf(operation)
-  return Effect.useSpan(name, options, (span) => {
-    spanOperations.set(span, operation)
-    return Effect.tapError(body(span), (error) => Effect.sync(() => errorAttributes(span, error)))
+  const timed = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
+  const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+  const end = (span: Tracer.Span, exit: Exit.Exit<unknown, unknown>) => {
+    if (span.status._tag !== "Ended") span.end(timed ? clock.unsafeCurrentTimeNanos() : 0n, exit)
+  }
+  // what Effect.useSpan does, with the error's attributes set in the same
+  // handler and the span ended by a failure handler in a mask rather than by
+  // onExit, which costs several times as much on every operation
+  return Effect.flatMap(Effect.makeSpan(name, options), (span) => {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.matchCauseEffect(restore(body(span)), {
+        onSuccess: (value) => {
+          end(span, Exit.succeed(value))
+          return Effect.succeed(value)
+        },
+        onFailure: (cause) => {
+          if (cause._tag === "Fail") errorAttributes(span, cause.error)
+          end(span, Exit.failCause(cause))
+          return Effect.failCause(cause)
+        }
+      })
+    )
   })
 }
 
@@ -275,6 +291,7 @@ export const make = (options: RouterOptions): Router => {
 
   const onNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     node: Node,
     readDeadline: Deadline | undefined,
     run: Run<A, E>,
@@ -306,7 +323,7 @@ export const make = (options: RouterOptions): Router => {
       return Effect.matchCauseEffect(work, {
         onSuccess: (value) => {
           const millis = performance.now() - started
-          recorders.get(node)!.operation(operationOf(span), millis)
+          recorders.get(node)!.operation(operation, millis)
           if (node.role === "slave") {
             health.unsafeSucceeded(node.connectionId, millis)
             const seen = health.seen[node.connectionId]!
@@ -320,7 +337,7 @@ export const make = (options: RouterOptions): Router => {
           if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
           const millis = performance.now() - started
           const failure = Option.getOrUndefined(Cause.failureOption(cause))
-          recorders.get(node)!.operation(operationOf(span), millis, failure ?? { _tag: "Defect" })
+          recorders.get(node)!.operation(operation, millis, failure ?? { _tag: "Defect" })
           if (node.role === "slave" && failure?._tag === "NodeUnavailable") {
             // refused, or said it cannot serve: down, skipped until the prober sees it
             // back; no answer in time, or a broken connection: slow, tried last, probed now
@@ -413,12 +430,13 @@ export const make = (options: RouterOptions): Router => {
 
   const firstAvailableOf = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     order: ReadonlyArray<number>,
     run: Run<A, E>,
     readDeadline: Deadline
   ) => {
     const nodes = order.map((id) => slaves[id]!)
-    const attempt = (slave: Node, index: number) => onNode(span, slave, readDeadline, run, index > 0)
+    const attempt = (slave: Node, index: number) => onNode(span, operation, slave, readDeadline, run, index > 0)
     if (hedge === undefined || order.length < 2) {
       return firstAvailable({
         order: nodes,
@@ -448,6 +466,7 @@ export const make = (options: RouterOptions): Router => {
   const onlySlave: ReadonlyArray<number> = [0]
   const fromSlaves = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     run: Run<A, E>,
     readDeadline: Deadline,
     masterAfter = false
@@ -458,18 +477,19 @@ export const make = (options: RouterOptions): Router => {
       // with the master to turn to, slaves that have all stalled are not waited on
       return masterAfter && order.every((id) => health.isStalled(id)) ? noSlave : order
     }
-    if (slaves.length === 1) return firstAvailableOf(span, orderOf(onlySlave), run, readDeadline)
+    if (slaves.length === 1) return firstAvailableOf(span, operation, orderOf(onlySlave), run, readDeadline)
     return Effect.flatMap(strategy.order(statuses), (proposed) =>
-      firstAvailableOf(span, orderOf(proposed), run, readDeadline)
+      firstAvailableOf(span, operation, orderOf(proposed), run, readDeadline)
     )
   }
   const noSlave: ReadonlyArray<number> = []
 
   const onMasterNode = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     run: Run<A, E>,
     readDeadline?: Deadline
-  ) => onNode(span, master, readDeadline, run)
+  ) => onNode(span, operation, master, readDeadline, run)
 
   const isAllUnavailable = (error: { readonly _tag: string }): error is AllSlavesUnavailable =>
     error._tag === "AllSlavesUnavailable"
@@ -499,6 +519,7 @@ export const make = (options: RouterOptions): Router => {
    */
   const freshRead = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     run: Run<A, E>,
     readDeadline: Deadline,
     causalPosition: number,
@@ -507,7 +528,7 @@ export const make = (options: RouterOptions): Router => {
     Effect.gen(function* () {
       const startedAt = now()
       const position = requiredPosition(causalPosition, startedAt, maxStalenessMillis)
-      if (position === Number.NEGATIVE_INFINITY) return yield* routed(span, run, readDeadline)
+      if (position === Number.NEGATIVE_INFINITY) return yield* routed(span, operation, run, readDeadline)
       const causal = causalPosition !== Number.NEGATIVE_INFINITY
       const required: number | "causal" =
         causal && position === causalPosition ? "causal" : (maxStalenessMillis ?? "causal")
@@ -527,7 +548,13 @@ export const make = (options: RouterOptions): Router => {
         }
         if (fresh.length > 0) {
           const outcome = yield* Effect.either(
-            firstAvailableOf(span, fresh, run, causal || options.fallbackToMaster ? slaveShare : readDeadline)
+            firstAvailableOf(
+              span,
+              operation,
+              fresh,
+              run,
+              causal || options.fallbackToMaster ? slaveShare : readDeadline
+            )
           )
           if (outcome._tag === "Right") {
             if (causal) causalOutcome(waited ? "waited" : "slave")
@@ -549,7 +576,7 @@ export const make = (options: RouterOptions): Router => {
       if (causal) causalOutcome("master")
       if (causal || options.fallbackToMaster) {
         span.attribute("msc.read.fallback", "master")
-        return yield* onMasterNode(span, run, readDeadline)
+        return yield* onMasterNode(span, operation, run, readDeadline)
       }
       const tried = new Set(unavailable.map((attempt) => attempt.node.connectionId))
       const stale = [...staleErrors.values()].filter((e) => !tried.has(e.node.connectionId))
@@ -576,12 +603,13 @@ export const make = (options: RouterOptions): Router => {
   // slaves in the strategy's order; then the master if `fallbackToMaster`
   const routed = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
+    operation: Operation,
     run: Run<A, E>,
     readDeadline: Deadline
   ): Effect.Effect<A, E | NodeError | AllSlavesUnavailable> => {
-    if (!options.fallbackToMaster) return fromSlaves(span, run, readDeadline)
-    return Effect.catchIf(fromSlaves(span, run, slaveShareOf(readDeadline), true), isAllUnavailable, () =>
-      onMasterNode(span, run, readDeadline)
+    if (!options.fallbackToMaster) return fromSlaves(span, operation, run, readDeadline)
+    return Effect.catchIf(fromSlaves(span, operation, run, slaveShareOf(readDeadline), true), isAllUnavailable, () =>
+      onMasterNode(span, operation, run, readDeadline)
     )
   }
 
@@ -596,13 +624,13 @@ export const make = (options: RouterOptions): Router => {
         if (closed) return closedError(master)
         // the read's budget starts now, for all its attempts, waits and fallback
         const readDeadline = deadlineIn(readTimeoutMillis, "readTimeout")
-        if (state.request) return onMasterNode(span, run, readDeadline)
+        if (state.request) return onMasterNode(span, operation, run, readDeadline)
         const maxStaleness = readOptions?.maxStalenessMillis ?? state.maxStalenessMillis ?? connectionMaxStaleness
         const causalPosition = state.session?.position ?? Number.NEGATIVE_INFINITY
         if (maxStaleness === undefined && causalPosition === Number.NEGATIVE_INFINITY) {
-          return routed(span, run, readDeadline)
+          return routed(span, operation, run, readDeadline)
         }
-        return freshRead(span, run, readDeadline, causalPosition, maxStaleness)
+        return freshRead(span, operation, run, readDeadline, causalPosition, maxStaleness)
       })
     }) as Effect.Effect<A, Exclude<E, NodeUnavailable> | NodeError | AllSlavesUnavailable>
 
@@ -625,12 +653,16 @@ export const make = (options: RouterOptions): Router => {
       Effect.withFiberRuntime((fiber) => {
         const session = fiber.getFiberRef(currentConsistency).session
         return traced(fiber, operation, (span) =>
-          session === undefined ? onMasterNode(span, run) : Effect.ensuring(onMasterNode(span, run), advance(session))
+          session === undefined
+            ? onMasterNode(span, operation, run)
+            : Effect.ensuring(onMasterNode(span, operation, run), advance(session))
         )
       }),
     read,
     onNode: (node, operation, run) =>
-      Effect.withFiberRuntime((fiber) => traced(fiber, operation, (span) => onNode(span, node, undefined, run))),
+      Effect.withFiberRuntime((fiber) =>
+        traced(fiber, operation, (span) => onNode(span, operation, node, undefined, run))
+      ),
     close: Effect.suspend(() => {
       if (closed) return Effect.void
       closed = true
