@@ -272,12 +272,24 @@ const collectGarbage: (() => void) | undefined = (() => {
   }
 })()
 
+// One turn of the event loop. Runs over stub or fake nodes resume every
+// operation from a promise that has already resolved, so Effect's scheduler
+// stays on the microtask queue for the whole run and a signal (Ctrl-C) would
+// not be seen until the case ended.
+const turnOfTheEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  setImmediate(() => resume(Effect.void))
+})
+
 /**
- * Collects garbage when the runtime allows it.
+ * Collects garbage when the runtime allows it, then lets the event loop turn
+ * (so a Ctrl-C between runs is seen at once). Every run is preceded by it.
  *
  * @since 0.1.0
  */
-export const settle: Effect.Effect<void> = Effect.sync(() => collectGarbage?.())
+export const settle: Effect.Effect<void> = Effect.zipRight(
+  Effect.sync(() => collectGarbage?.()),
+  turnOfTheEventLoop
+)
 
 /**
  * Whether {@link settle} can force a garbage collection.
