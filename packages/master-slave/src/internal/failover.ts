@@ -55,7 +55,10 @@ export const firstAvailable = <N, A, E, U extends E, E2>(
         cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
       )
     }
-    return Effect.matchCauseEffect(Effect.firstSuccessOf(tries), {
+    // one node: the race of one attempt is that attempt (firstSuccessOf would
+    // still copy it into a Chunk and reduce over an empty tail on every read)
+    const race = tries.length === 1 ? tries[0]! : Effect.firstSuccessOf(tries)
+    return Effect.matchCauseEffect(race, {
       onFailure: (cause) =>
         Effect.catchAll(Effect.failCause(cause), () => Effect.fail(options.onAllUnavailable(failed))),
       onSuccess: (value): Effect.Effect<A, Exclude<E, U>> =>
