@@ -87,6 +87,22 @@ describe("a slave that begins to hang (fake slaves, live clock)", () => {
     })
   )
 
+  it("with two calls or more waiting, a silence of one p95 makes it suspect; with one, half as long again", () => {
+    const health = Health.make(fakeSlaves)
+    for (let i = 0; i < 40; i++) health.unsafeSucceeded(0, 40)
+    expect(health.latencyP95(0)).toBe(40)
+    health.unsafeCallStarted(0)
+    // 1.5 × 40 ms, rounded up, and 2 ms more for the event loop's clock
+    expect(health.untilSuspect(0)).toBeGreaterThan(55)
+    expect(health.untilSuspect(0)).toBeLessThanOrEqual(62)
+    health.unsafeCallStarted(0)
+    expect(health.untilSuspect(0)).toBeGreaterThan(35)
+    expect(health.untilSuspect(0)).toBeLessThanOrEqual(42)
+    // the second call answered: one waits again
+    health.unsafeCallEnded(0, false)
+    expect(health.untilSuspect(0)).toBeGreaterThan(55)
+  })
+
   it.live("without a latency percentile yet, is suspect only once stalled", () =>
     Effect.gen(function* () {
       const health = warmed()

@@ -108,8 +108,12 @@ const stallMillis = 250
 // A slave answers its calls within its 95th-percentile latency nineteen times
 // in twenty: one with a call waiting half as long again, and no answer to any
 // call meanwhile, is suspect — a slave that has just begun to hang shows it
-// long before it has stalled
+// long before it has stalled. With two calls or more waiting, a silence of
+// one p95 is already as telling (each would have had to be in its slowest
+// twentieth at once), and a slave hanging under load leaves the reads that
+// keep arriving waiting on it: they move on that much sooner.
 const suspectFactor = 1.5
+const suspectFactorUnderLoad = 1
 const suspectMinimumMillis = 20
 // latency samples kept per slave for its percentile, and how often it is recomputed
 const window = 128
@@ -169,7 +173,9 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   const suspectThreshold = (id: number) => {
     const p95 = latencyP95(id)
     const stall = stallThreshold(id)
-    return p95 === undefined ? stall : Math.min(stall, Math.max(suspectMinimumMillis, suspectFactor * p95))
+    if (p95 === undefined) return stall
+    const factor = pending[id]! >= 2 ? suspectFactorUnderLoad : suspectFactor
+    return Math.min(stall, Math.max(suspectMinimumMillis, factor * p95))
   }
   // silent since: its latest answer, or the start of the calls under way if later
   const silentSince = (id: number) => Math.max(lastAnswered[id]!, busySince[id]!)
