@@ -40,6 +40,13 @@ const sameCollection = (
   collection: { readonly databaseName: string; readonly name: string }
 ) => connection.database(collection.databaseName).pipe(Effect.flatMap((d) => d.collection(collection.name)))
 
+/** Slave 0 behind a fault proxy: the proxy, and the slaves to connect to (the proxy, then slave 1). */
+const slave0BehindProxy = Effect.gen(function* () {
+  const cluster = yield* Cluster.Cluster
+  const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+  return { proxy, slaveUris: [proxy.uri, cluster.slaveUris[1]!] }
+})
+
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const started = performance.now()
@@ -88,11 +95,10 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
     "hedged reads: a slave that hangs costs a read the hedge delay, not the attempt timeout, and the abandoned call's connection is closed",
     () =>
       Effect.gen(function* () {
-        const cluster = yield* Cluster.Cluster
         const { collection: seededCollection } = yield* seeded(yield* connect(), "hedged", items)
-        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const { proxy, slaveUris } = yield* slave0BehindProxy
         const connection = yield* connect({
-          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          slaveUris,
           attemptTimeout: "3 seconds",
           // checks far apart: the reads, not a probe, are what meet the hanging slave
           healthCheckInterval: "1 minute",
@@ -127,11 +133,10 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
     "hedged reads with the budget spent: reads waiting on a slave that begins to hang move on once it is suspect, and new reads try it last",
     () =>
       Effect.gen(function* () {
-        const cluster = yield* Cluster.Cluster
         const { collection: seededCollection } = yield* seeded(yield* connect(), "suspect", items)
-        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const { proxy, slaveUris } = yield* slave0BehindProxy
         const connection = yield* connect({
-          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          slaveUris,
           attemptTimeout: "3 seconds",
           healthCheckInterval: "1 minute",
           // a budget of about ten hedges (the burst), whatever the number of reads
@@ -195,9 +200,9 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
       Effect.gen(function* () {
         const cluster = yield* Cluster.Cluster
         yield* seeded(yield* connect(), "slow_comeback", items)
-        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const { proxy, slaveUris } = yield* slave0BehindProxy
         const connection = yield* connect({
-          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          slaveUris,
           attemptTimeout: "2 seconds",
           healthCheckInterval: "200 millis"
         })
@@ -218,11 +223,10 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
 
   it.scoped("a slave that hung and came back serves reads again within a few probe intervals, time after time", () =>
     Effect.gen(function* () {
-      const cluster = yield* Cluster.Cluster
       const { collection: seededCollection } = yield* seeded(yield* connect(), "comeback", items)
-      const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+      const { proxy, slaveUris } = yield* slave0BehindProxy
       const connection = yield* connect({
-        slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+        slaveUris,
         attemptTimeout: "500 millis",
         healthCheckInterval: "200 millis",
         options: { readStrategy: ReadStrategy.ordered }
@@ -329,11 +333,10 @@ layer(TestCluster.layer, { excludeTestServices: true })("faults on the real clus
     "a read sent to a slave as it hangs moves on at its attempt timeout, though the slave answered a call meanwhile",
     () =>
       Effect.gen(function* () {
-        const cluster = yield* Cluster.Cluster
         const { collection: seededCollection } = yield* seeded(yield* connect(), "hangs_mid_read", items)
-        const proxy = yield* FaultProxy.make(FaultProxy.targetOf(cluster.slaveUris[0]!))
+        const { proxy, slaveUris } = yield* slave0BehindProxy
         const connection = yield* connect({
-          slaveUris: [proxy.uri, cluster.slaveUris[1]!],
+          slaveUris,
           attemptTimeout: "2 seconds",
           healthCheckInterval: "1 minute",
           options: { readStrategy: ReadStrategy.ordered, readTimeout: "6 seconds" }

@@ -5,6 +5,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import { asyncCancelable } from "./asyncCancelable.js"
 
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 // Node fires a longer timer at once
@@ -26,32 +27,23 @@ export const awaitWithin = <A, E>(
 ): Effect.Effect<Exit.Exit<A, E> | undefined> =>
   Effect.clockWith((clock) =>
     clock === liveClock
-      ? // interruption is seen by a failure handler in a mask, not by a canceler
-        // returned to Effect.async, which Effect wraps at several times the cost
-        Effect.uninterruptibleMask((restore) => {
-          let timer: ReturnType<typeof setTimeout> | undefined
-          let observer: ((exit: Exit.Exit<A, E>) => void) | undefined
-          const wait = Effect.async<Exit.Exit<A, E> | undefined>((resume) => {
-            const observed = (exit: Exit.Exit<A, E>) => {
-              clearTimeout(timer)
-              resume(Effect.succeed(exit))
-            }
-            observer = observed
-            timer = setTimeout(
-              () => {
-                fiber.removeObserver(observed)
-                resume(Effect.succeed(undefined))
-              },
-              Math.min(millis, maxTimerMillis)
-            )
-            fiber.addObserver(observed)
-          })
-          // the wait itself never fails: this is its interruption
-          return Effect.catchAllCause(restore(wait), (cause) => {
+      ? asyncCancelable<Exit.Exit<A, E> | undefined, never>((resume) => {
+          const observer = (exit: Exit.Exit<A, E>) => {
             clearTimeout(timer)
-            if (observer !== undefined) fiber.removeObserver(observer)
-            return Effect.failCause(cause)
-          })
+            resume(Effect.succeed(exit))
+          }
+          const timer = setTimeout(
+            () => {
+              fiber.removeObserver(observer)
+              resume(Effect.succeed(undefined))
+            },
+            Math.min(millis, maxTimerMillis)
+          )
+          fiber.addObserver(observer)
+          return () => {
+            clearTimeout(timer)
+            fiber.removeObserver(observer)
+          }
         })
       : Effect.raceFirst(fiber.await, Effect.as(clock.sleep(Duration.millis(millis)), undefined))
   )

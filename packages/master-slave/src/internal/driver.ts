@@ -24,6 +24,7 @@ import {
 } from "../Errors.js"
 import { masterConnectionId } from "../Node.js"
 import { abandoned, CallSignal } from "./abort.js"
+import { asyncCancelable } from "./asyncCancelable.js"
 
 // Server codes that mean "this node cannot serve now" rather than "this request is wrong"
 // (the driver's retryable-read codes).
@@ -435,11 +436,6 @@ export const wasNeverSent = (error: unknown): boolean =>
  * answered first (a hedge) usually answers a moment later, and then its
  * connection goes back to the pool instead of being closed and opened again.
  * `onAbandon` (closing a cursor, ...) runs whenever the call is aborted.
- *
- * Interruption is seen by one failure handler in an uninterruptible region
- * around the interruptible wait, not by a canceler returned to
- * `Effect.async`: Effect wraps such a canceler in `onInterrupt`, which costs
- * several times what the wait itself does, on every call.
  */
 const call = <A, E>(
   node: NodeRef,
@@ -450,7 +446,7 @@ const call = <A, E>(
   onAbandon?: (() => void) | undefined,
   lingerMillis = 0
 ): Effect.Effect<A, E | NodeUnavailable | OperationTimeout> =>
-  Effect.uninterruptibleMask((restore) => {
+  asyncCancelable<A, E | NodeUnavailable | OperationTimeout>((resume) => {
     const signal = new CallSignal()
     let settled = false
     // the call's end, once, however it ends
@@ -465,83 +461,72 @@ const call = <A, E>(
       onAbandon?.()
     }
     let current = deadline
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let resends = 0
-    // whether the call began: an interruption may come before it does
-    let begun = false
-    const wait = Effect.async<A, E | NodeUnavailable | OperationTimeout>((resume) => {
-      begun = true
-      const expire = () => {
-        if (settled) return
-        const extension = current.extend
-        if (extension !== undefined && extension.deadline.at > performance.now() && extension.alive(extension.since)) {
-          current = extension.deadline
-          extension.onExtend()
-          timer = setTimeout(expire, Math.max(0, current.at - performance.now()))
-          return
-        }
-        end(true)
-        abandon()
-        resume(Effect.fail(timedOut(node, operation, current)))
+    const expire = () => {
+      if (settled) return
+      const extension = current.extend
+      if (extension !== undefined && extension.deadline.at > performance.now() && extension.alive(extension.since)) {
+        current = extension.deadline
+        extension.onExtend()
+        timer = setTimeout(expire, Math.max(0, current.at - performance.now()))
+        return
       }
-      timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
-      deadline.calls?.started()
-      const start = (): void => {
-        let promise: Promise<A>
-        try {
-          promise = f(signal.asSignal)
-        } catch (error) {
-          // a driver method that throws rather than rejects (bad arguments)
+      end(true)
+      abandon()
+      resume(Effect.fail(timedOut(node, operation, current)))
+    }
+    let timer = setTimeout(expire, Math.max(0, deadline.at - performance.now()))
+    deadline.calls?.started()
+    let resends = 0
+    const start = (): void => {
+      let promise: Promise<A>
+      try {
+        promise = f(signal.asSignal)
+      } catch (error) {
+        // a driver method that throws rather than rejects (bad arguments)
+        end(false)
+        clearTimeout(timer)
+        resume(Effect.fail(mapError(error)))
+        return
+      }
+      promise.then(
+        (value) => {
+          if (settled) {
+            if (lingering && !signal.aborted) {
+              clearTimeout(timer)
+              deadline.calls?.answeredLate()
+            }
+            return
+          }
           end(false)
           clearTimeout(timer)
-          resume(Effect.fail(mapError(error)))
-          return
-        }
-        promise.then(
-          (value) => {
-            if (settled) {
-              if (lingering && !signal.aborted) {
-                clearTimeout(timer)
-                deadline.calls?.answeredLate()
-              }
-              return
-            }
-            end(false)
-            clearTimeout(timer)
-            resume(Effect.succeed(value))
-          },
-          (error) => {
-            if (settled) {
-              if (lingering) clearTimeout(timer)
-              return
-            }
-            if (node.connectionId === masterConnectionId && resends < maxResends && wasNeverSent(error)) {
-              resends++
-              return start()
-            }
-            end(true)
-            clearTimeout(timer)
-            resume(Effect.fail(mapError(error)))
+          resume(Effect.succeed(value))
+        },
+        (error) => {
+          if (settled) {
+            if (lingering) clearTimeout(timer)
+            return
           }
-        )
-      }
-      start()
-    })
-    // a failure of the wait is the call's own (already settled) or an
-    // interruption: then the call is given up, now or after its linger
-    return Effect.catchAllCause(restore(wait), (cause) => {
-      if (begun && !settled) {
-        end(true)
-        clearTimeout(timer)
-        const linger = Math.min(lingerMillis, current.at - performance.now())
-        if (linger <= 0) abandon()
-        else {
-          lingering = true
-          timer = setTimeout(abandon, linger)
+          if (node.connectionId === masterConnectionId && resends < maxResends && wasNeverSent(error)) {
+            resends++
+            return start()
+          }
+          end(true)
+          clearTimeout(timer)
+          resume(Effect.fail(mapError(error)))
         }
-      }
-      return Effect.failCause(cause)
-    })
+      )
+    }
+    start()
+    // interrupted: the call is given up, now or after its linger
+    return () => {
+      if (settled) return
+      end(true)
+      clearTimeout(timer)
+      const linger = Math.min(lingerMillis, current.at - performance.now())
+      if (linger <= 0) return abandon()
+      lingering = true
+      timer = setTimeout(abandon, linger)
+    }
   })
 
 /** Runs a driver call of a read within its deadline (see `call`). */
