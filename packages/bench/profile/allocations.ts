@@ -15,7 +15,7 @@
 import { Session } from "node:inspector/promises"
 import type { Collection } from "@mongo-master-slave/core"
 import * as Effect from "effect/Effect"
-import { stubCollection, stubConnection, tracerKeepingNothing } from "../src/cases/stub.js"
+import { stubCollection, stubConnection, stubNewDocument, tracerKeepingNothing } from "../src/cases/stub.js"
 
 const [opsArg = "20000", sitesArg = "12"] = process.argv.slice(2)
 const ops = Number(opsArg)
@@ -67,7 +67,6 @@ const loop = (op: () => Effect.Effect<unknown, unknown>): Effect.Effect<void, un
   })
 
 const filter = { _id: 1 }
-const newDocument = { name: "new", group: 1, payload: "y".repeat(120) }
 
 const program = Effect.scoped(
   Effect.gen(function* () {
@@ -78,8 +77,8 @@ const program = Effect.scoped(
     const sides: ReadonlyArray<readonly [string, Effect.Effect<void, unknown>]> = [
       ["findOne, thin", loop(() => Effect.tryPromise(() => stubCollection.findOne(filter)))],
       ["findOne, library", loop(() => collection.findOne(filter))],
-      ["insertOne, thin", loop(() => Effect.tryPromise(() => stubCollection.insertOne({ ...newDocument })))],
-      ["insertOne, library", loop(() => collection.insertOne({ ...newDocument }))],
+      ["insertOne, thin", loop(() => Effect.tryPromise(() => stubCollection.insertOne({ ...stubNewDocument })))],
+      ["insertOne, library", loop(() => collection.insertOne({ ...stubNewDocument }))],
       [
         "findOne, library, a tracer installed",
         Effect.withTracer(

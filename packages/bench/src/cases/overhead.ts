@@ -26,7 +26,7 @@ import { type BenchError, during } from "../errors.js"
 import type { CaseResult } from "../results.js"
 import { roundOrder, settle } from "../workload.js"
 import type { Bench } from "./context.js"
-import { stubCollection, stubConnection, stubDocument, tracerKeepingNothing } from "./stub.js"
+import { stubCollection, stubConnection, stubDocument, stubNewDocument, tracerKeepingNothing } from "./stub.js"
 
 interface Scenario {
   readonly name: string
@@ -66,17 +66,16 @@ const sequential =
     })
 
 const filter = { _id: 1 }
-const newDocument = { name: "new", group: 1, payload: "y".repeat(120) }
 
 const sides = (scenario: Scenario, collection: Collection.Collection): ReadonlyArray<readonly [CpuSide, CpuRunner]> => {
   const what = (side: CpuSide) => `run ${scenario.name} (${side}) over the stub`
   const read = scenario.operation === "findOne"
   const rawCall: () => Promise<unknown> = read
     ? () => stubCollection.findOne(filter)
-    : () => stubCollection.insertOne({ ...newDocument })
+    : () => stubCollection.insertOne({ ...stubNewDocument })
   const libraryCall: () => Effect.Effect<unknown, unknown> = read
     ? () => collection.findOne(filter)
-    : () => collection.insertOne({ ...newDocument })
+    : () => collection.insertOne({ ...stubNewDocument })
   const raw: CpuRunner = (ops) =>
     perOp(
       ops,

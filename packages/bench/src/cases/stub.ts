@@ -31,6 +31,14 @@ import { type BenchError, during } from "../errors.js"
  */
 export const stubDocument = document(1)
 
+/**
+ * The document the overhead case inserts: the shape of the writes case's
+ * (`writes.ts`), a date among its fields.
+ *
+ * @since 0.2.0
+ */
+export const stubNewDocument = { name: "new", n: 1, group: 1, at: new Date(0), payload: "y".repeat(120) }
+
 const inserted = { acknowledged: true, insertedId: 1 }
 
 /**
