@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
+import { ObjectId } from "mongodb"
 import * as Validate from "../src/internal/validate.js"
 
 // how deep a value nests, counting its plain objects, arrays and maps (recursively: the values here are small)
@@ -30,6 +31,15 @@ describe("the walk of a value handed to the driver", () => {
       const problem = Validate.walkProblem(value)
       expect(problem === undefined).toBe(depthOf(value) <= Validate.maxDepth)
       if (problem !== undefined) expect(problem).toMatch(/nested more than 200 levels deep/)
+    }
+  )
+
+  it.prop(
+    "dates and ids beside a nested value do not hide how deep it nests",
+    [fc.integer({ min: 0, max: 260 })],
+    ([depth]) => {
+      const value = { at: new Date(0), id: new ObjectId(), nested: nestedIn(depth, new Date(0)) }
+      expect(Validate.walkProblem(value) === undefined).toBe(depthOf(value) <= Validate.maxDepth)
     }
   )
 

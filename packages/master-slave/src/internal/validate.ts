@@ -80,9 +80,7 @@ export const isDocumentLike = (value: unknown): value is object => {
  * walked; any other object is a value of its own.
  */
 export const walkProblem = (root: unknown): string | undefined => {
-  if (typeof root !== "object" || root === null) return undefined
-  if (!(Array.isArray(root) || isPlainObject(root) || root instanceof Map)) return undefined
-  if (isFlat(root)) return undefined
+  if (!isContainer(root) || isFlat(root)) return undefined
   // one frame per open container: its children, and how far through them
   const children: Array<ReadonlyArray<unknown>> = [childrenOf(root)]
   const positions: Array<number> = [0]
@@ -104,8 +102,7 @@ export const walkProblem = (root: unknown): string | undefined => {
       return `it holds more than ${maxValues.toLocaleString("en-US")} values, more than fit in MongoDB's 16 MB limit`
     }
     const child = items[position]
-    if (typeof child !== "object" || child === null) continue
-    if (!(Array.isArray(child) || isPlainObject(child) || child instanceof Map)) continue
+    if (!isContainer(child)) continue
     if (onPath.has(child)) return "it contains itself (a circular reference), which BSON cannot hold"
     if (children.length >= maxDepth) {
       return `it is nested more than ${maxDepth} levels deep; MongoDB refuses BSON nested deeper than ${maxDepth} levels (and stores documents nested at most 100)`
@@ -118,18 +115,22 @@ export const walkProblem = (root: unknown): string | undefined => {
   return undefined
 }
 
-// Most filters and documents of a hot path (`{ _id: 1 }`) hold no container:
-// nothing to walk, nothing to allocate for the walk.
+// Most filters and documents of a hot path (`{ _id: 1 }`, a document of
+// scalars, dates and ObjectIds) hold no container: nothing to walk, nothing to
+// allocate for the walk.
 const isFlat = (container: object): boolean => {
   if (container instanceof Map) return false
   const values = Array.isArray(container) ? container : Object.values(container)
   if (values.length > maxValues) return false
   for (let i = 0; i < values.length; i++) {
-    const value = values[i]
-    if (typeof value === "object" && value !== null) return false
+    if (isContainer(values[i])) return false
   }
   return true
 }
+
+// what the walk descends into: a plain object, an array or a map; any other object is a value of its own
+const isContainer = (value: unknown): value is object =>
+  typeof value === "object" && value !== null && (Array.isArray(value) || isPlainObject(value) || value instanceof Map)
 
 const childrenOf = (container: object): ReadonlyArray<unknown> =>
   Array.isArray(container)
