@@ -155,32 +155,28 @@ const spanOf = (operation: Operation) => {
 const defaultTracer = Effect.runSync(Effect.tracer)
 
 // What an operation records its node and events on when no tracer would see
-// them: one per operation, made once.
-const silentSpans = new WeakMap<Operation, Tracer.Span>()
-const silentSpanOf = (operation: Operation): Tracer.Span => {
-  let span = silentSpans.get(operation)
-  if (span === undefined) {
-    span = {
-      _tag: "Span",
-      name: "mongo-master-slave",
-      spanId: "",
-      traceId: "",
-      parent: Option.none(),
-      context: Context.empty(),
-      status: { _tag: "Started", startTime: 0n },
-      attributes: new Map(),
-      links: [],
-      sampled: false,
-      kind: "client",
-      end: () => {},
-      attribute: () => {},
-      event: () => {},
-      addLinks: () => {}
-    }
-    silentSpans.set(operation, span)
-  }
-  return span
+// them: one span for every operation, which keeps nothing. The router skips
+// the work of describing a node to it (see `recordsNothing`).
+const silentSpan: Tracer.Span = {
+  _tag: "Span",
+  name: "mongo-master-slave",
+  spanId: "",
+  traceId: "",
+  parent: Option.none(),
+  context: Context.empty(),
+  status: { _tag: "Started", startTime: 0n },
+  attributes: new Map(),
+  links: [],
+  sampled: false,
+  kind: "client",
+  end: () => {},
+  attribute: () => {},
+  event: () => {},
+  addLinks: () => {}
 }
+
+/** Whether what is recorded on the span is dropped: no tracer sees it. */
+const recordsNothing = (span: Tracer.Span) => span === silentSpan
 
 /**
  * Runs `body` in a client span for the operation, handing it the span so the
@@ -194,7 +190,7 @@ const traced = <A, E, R>(
   body: (span: Tracer.Span) => Effect.Effect<A, E, R>
 ) => {
   if (Context.unsafeGet(fiber.currentDefaultServices, Tracer.Tracer) === defaultTracer) {
-    return body(silentSpanOf(operation))
+    return body(silentSpan)
   }
   const [name, options] = spanOf(operation)
   const timed = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
@@ -324,8 +320,9 @@ export const make = (options: RouterOptions): Router => {
         onSuccess: (value) => {
           const millis = performance.now() - started
           recorders.get(node)!.operation(operation, millis)
+          if (node.role === "slave") health.unsafeSucceeded(node.connectionId, millis)
+          if (recordsNothing(span)) return Effect.succeed(value)
           if (node.role === "slave") {
-            health.unsafeSucceeded(node.connectionId, millis)
             const seen = health.seen[node.connectionId]!
             if (seen !== Number.NEGATIVE_INFINITY)
               span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
