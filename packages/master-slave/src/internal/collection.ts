@@ -61,6 +61,13 @@ const routerOptions = (options: object | undefined): ReadOptions | undefined | I
 // a filter or update may hold DateTime values: they are written as BSON dates
 const toDriver = (value: unknown): DriverDocument => Doc.dateTimesToDates(value) as DriverDocument
 
+// What was encoded, then `f`: at once rather than in a step of its own, as
+// every operation runs behind its check's suspension (`Validate.guardCollection`).
+const encodedThen = <D, B, E>(
+  encoded: Either.Either<D, EncodeError>,
+  f: (encoded: D) => Effect.Effect<B, E>
+): Effect.Effect<B, E | EncodeError> => (Either.isLeft(encoded) ? Effect.fail(encoded.left) : f(encoded.right))
+
 const writesToCollection = (pipeline: ReadonlyArray<object>): boolean =>
   pipeline.some((stage) => "$out" in stage || "$merge" in stage)
 
@@ -237,15 +244,15 @@ export const make = <A, I>(
     aggregateCursor: aggregateCursor as Collection<A, I>["aggregateCursor"],
 
     insertOne: (document, options) =>
-      Effect.flatMap(encodeOne(document), (encoded) => write("insert", options, (c, o) => c.insertOne(encoded, o))),
+      encodedThen(encodeOne(document), (encoded) => write("insert", options, (c, o) => c.insertOne(encoded, o))),
     insertMany: (documents, options) =>
-      Effect.flatMap(encodeMany(documents), (encoded) => write("insert", options, (c, o) => c.insertMany(encoded, o))),
+      encodedThen(encodeMany(documents), (encoded) => write("insert", options, (c, o) => c.insertMany(encoded, o))),
     updateOne: (filter, update, options) =>
       write("update", options, (c, o) => c.updateOne(toDriver(filter), toDriver(update), o)),
     updateMany: (filter, update, options) =>
       write("update", options, (c, o) => c.updateMany(toDriver(filter), toDriver(update), o)),
     replaceOne: (filter, replacement, options) =>
-      Effect.flatMap(encodeOne(replacement), (encoded) =>
+      encodedThen(encodeOne(replacement), (encoded) =>
         write("update", options, (c, o) => c.replaceOne(toDriver(filter), encoded, o))
       ),
     deleteOne: (filter, options) => write("delete", options, (c, o) => c.deleteOne(toDriver(filter), o)),
@@ -257,7 +264,7 @@ export const make = <A, I>(
         options
       ) as Effect.Effect<Option.Option<A>, never>,
     findOneAndReplace: (filter, replacement, options) =>
-      Effect.flatMap(encodeOne(replacement), (encoded) =>
+      encodedThen(encodeOne(replacement), (encoded) =>
         findOneAnd("findAndModify", (c, o) => c.findOneAndReplace(toDriver(filter), encoded, o), options)
       ) as Effect.Effect<Option.Option<A>, never>,
     findOneAndDelete: (filter, options) =>
