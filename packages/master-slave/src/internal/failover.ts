@@ -17,7 +17,10 @@ import { awaitWithin } from "./awaitWithin.js"
  */
 export interface FirstAvailableOptions<N, A, E, U extends E, E2> {
   readonly order: ReadonlyArray<N>
-  /** The attempt on `node`, the `index`-th of the read (0: the first). */
+  /**
+   * The attempt on `node`, the `index`-th of the read (0: the first): built
+   * as the race runs, or with one node as `firstAvailable` is called.
+   */
   readonly attempt: (node: N, index: number) => Effect.Effect<A, E>
   readonly isUnavailable: (error: E) => error is U
   readonly onAllUnavailable: (attempts: ReadonlyArray<U>) => E2
@@ -26,6 +29,31 @@ export interface FirstAvailableOptions<N, A, E, U extends E, E2> {
 }
 
 export const firstAvailable = <N, A, E, U extends E, E2>(
+  options: FirstAvailableOptions<N, A, E, U, E2>
+): Effect.Effect<A, Exclude<E, U> | E2> => (options.order.length === 1 ? onlyAttempt(options) : race(options))
+
+// One node: the race of one attempt is that attempt, its unavailability
+// every node's. Nothing is kept across attempts, so it needs neither a state
+// of its own per read nor the race's handling of a fatal error
+// (firstSuccessOf would still copy it into a Chunk and reduce over an empty
+// tail): a failure handler alone, skipped on success. Its attempt is built
+// now, as `attempt` is called.
+const onlyAttempt = <N, A, E, U extends E, E2>(
+  options: FirstAvailableOptions<N, A, E, U, E2>
+): Effect.Effect<A, Exclude<E, U> | E2> => {
+  const { isUnavailable, onUnavailable } = options
+  const node = options.order[0]!
+  const onError = (error: E): Effect.Effect<never, Exclude<E, U> | E2> => {
+    if (!isUnavailable(error)) return Effect.fail(error as Exclude<E, U>)
+    const none = Effect.fail(options.onAllUnavailable([error]))
+    return onUnavailable === undefined ? none : Effect.zipRight(onUnavailable(node, error), none)
+  }
+  return Effect.catchAllCause(options.attempt(node, 0), (cause) =>
+    cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
+  )
+}
+
+const race = <N, A, E, U extends E, E2>(
   options: FirstAvailableOptions<N, A, E, U, E2>
 ): Effect.Effect<A, Exclude<E, U> | E2> =>
   Effect.suspend(() => {
@@ -55,10 +83,7 @@ export const firstAvailable = <N, A, E, U extends E, E2>(
         cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
       )
     }
-    // one node: the race of one attempt is that attempt (firstSuccessOf would
-    // still copy it into a Chunk and reduce over an empty tail on every read)
-    const race = tries.length === 1 ? tries[0]! : Effect.firstSuccessOf(tries)
-    return Effect.matchCauseEffect(race, {
+    return Effect.matchCauseEffect(Effect.firstSuccessOf(tries), {
       onFailure: (cause) =>
         Effect.catchAll(Effect.failCause(cause), () => Effect.fail(options.onAllUnavailable(failed))),
       onSuccess: (value): Effect.Effect<A, Exclude<E, U>> =>

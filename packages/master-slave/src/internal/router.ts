@@ -285,75 +285,86 @@ export const make = (options: RouterOptions): Router => {
     }
   }
 
-  const onNode = <A, E extends { readonly _tag: string }>(
+  // An operation's work on one node, started as it is built: its deadline and
+  // clock start now. Called only as the operation runs (see `onNode`).
+  const onNodeNow = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     operation: Operation,
     node: Node,
     readDeadline: Deadline | undefined,
     run: Run<A, E>,
     failingOver = false
-  ): Effect.Effect<A, E | NodeError> =>
-    Effect.suspend(() => {
-      // taken when the attempt starts, not when it is built: a read builds
-      // every slave's attempt before it tries the first
-      // a slave's attempt deadline already knows the read's
-      const deadline =
-        node.role === "slave"
-          ? attemptDeadline(node, readDeadline)
-          : earliest(deadlineIn(operationTimeoutMillis, "operationTimeout"), readDeadline)
-      if (closed) return closedError(node)
-      if (node.role === "slave") {
-        // found down since the read began (its order was taken then): not tried
-        if (health.isDown(node.connectionId)) return Effect.fail(skipped(node.connectionId))
-        // a read already let down by one slave does not wait out another that
-        // has answered nothing for a while: it fails (or falls back) at once
-        if (failingOver && health.isStalled(node.connectionId)) return Effect.fail(stalledError(node))
-      }
-      const started = performance.now()
-      const work = node.connected
-        ? run(node, deadline)
-        : Effect.zipRight(ensureConnected(node, deadline), run(node, deadline))
-      // Bookkeeping when the attempt ends — not when it is interrupted: a hedge
-      // that lost, or a read given up by its caller, is neither an error nor
-      // news of the node (an interrupted fiber skips these continuations).
-      return Effect.matchCauseEffect(work, {
-        onSuccess: (value) => {
-          const millis = performance.now() - started
-          recorders.get(node)!.operation(operation, millis)
-          if (node.role === "slave") health.unsafeSucceeded(node.connectionId, millis)
-          if (recordsNothing(span)) return Effect.succeed(value)
-          if (node.role === "slave") {
-            const seen = health.seen[node.connectionId]!
-            if (seen !== Number.NEGATIVE_INFINITY)
-              span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
-          }
-          for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
-          return Effect.succeed(value)
-        },
-        onFailure: (cause) => {
-          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-          const millis = performance.now() - started
-          const failure = Option.getOrUndefined(Cause.failureOption(cause))
-          recorders.get(node)!.operation(operation, millis, failure ?? { _tag: "Defect" })
-          if (node.role === "slave" && failure?._tag === "NodeUnavailable") {
-            // refused, or said it cannot serve: down, skipped until the prober sees it
-            // back; no answer in time, or a broken connection: slow, tried last, probed now
-            const kind = (failure as NodeUnavailable).kind
-            health.unsafeTrouble(
-              node.connectionId,
-              kind === "refused" || kind === "not-serving" ? "down" : "slow",
-              (failure as NodeUnavailable).reason,
-              // no answer in time: the copy is what it was (a broken connection may be a restart)
-              kind !== "timeout"
-            )
-          }
-          if (failure !== undefined) noteFailure(node, failure)
-          // an error from the server is still an answer: the node is there
-          if (node.role === "slave" && failure?._tag === "ServerError") health.unsafeAnswered(node.connectionId)
-          return Effect.failCause(cause)
+  ): Effect.Effect<A, E | NodeError> => {
+    // a slave's attempt deadline already knows the read's
+    const deadline =
+      node.role === "slave"
+        ? attemptDeadline(node, readDeadline)
+        : earliest(deadlineIn(operationTimeoutMillis, "operationTimeout"), readDeadline)
+    if (closed) return closedError(node)
+    if (node.role === "slave") {
+      // found down since the read began (its order was taken then): not tried
+      if (health.isDown(node.connectionId)) return Effect.fail(skipped(node.connectionId))
+      // a read already let down by one slave does not wait out another that
+      // has answered nothing for a while: it fails (or falls back) at once
+      if (failingOver && health.isStalled(node.connectionId)) return Effect.fail(stalledError(node))
+    }
+    const started = performance.now()
+    const work = node.connected
+      ? run(node, deadline)
+      : Effect.zipRight(ensureConnected(node, deadline), run(node, deadline))
+    // Bookkeeping when the attempt ends — not when it is interrupted: a hedge
+    // that lost, or a read given up by its caller, is neither an error nor
+    // news of the node (an interrupted fiber skips these continuations).
+    return Effect.matchCauseEffect(work, {
+      onSuccess: (value) => {
+        const millis = performance.now() - started
+        recorders.get(node)!.operation(operation, millis)
+        if (node.role === "slave") health.unsafeSucceeded(node.connectionId, millis)
+        if (recordsNothing(span)) return Effect.succeed(value)
+        if (node.role === "slave") {
+          const seen = health.seen[node.connectionId]!
+          if (seen !== Number.NEGATIVE_INFINITY)
+            span.attribute("msc.slave.staleness_bound_ms", Math.max(0, now() - seen))
         }
-      })
+        for (const [key, value] of attributes.get(node)!) span.attribute(key, value)
+        return Effect.succeed(value)
+      },
+      onFailure: (cause) => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+        const millis = performance.now() - started
+        const failure = Option.getOrUndefined(Cause.failureOption(cause))
+        recorders.get(node)!.operation(operation, millis, failure ?? { _tag: "Defect" })
+        if (node.role === "slave" && failure?._tag === "NodeUnavailable") {
+          // refused, or said it cannot serve: down, skipped until the prober sees it
+          // back; no answer in time, or a broken connection: slow, tried last, probed now
+          const kind = (failure as NodeUnavailable).kind
+          health.unsafeTrouble(
+            node.connectionId,
+            kind === "refused" || kind === "not-serving" ? "down" : "slow",
+            (failure as NodeUnavailable).reason,
+            // no answer in time: the copy is what it was (a broken connection may be a restart)
+            kind !== "timeout"
+          )
+        }
+        if (failure !== undefined) noteFailure(node, failure)
+        // an error from the server is still an answer: the node is there
+        if (node.role === "slave" && failure?._tag === "ServerError") health.unsafeAnswered(node.connectionId)
+        return Effect.failCause(cause)
+      }
     })
+  }
+
+  // The same, started when it runs, not when it is built: a read over
+  // several slaves builds every slave's attempt before it tries the first.
+  const onNode = <A, E extends { readonly _tag: string }>(
+    span: Tracer.Span,
+    operation: Operation,
+    node: Node,
+    readDeadline: Deadline | undefined,
+    run: Run<A, E>,
+    failingOver: boolean
+  ): Effect.Effect<A, E | NodeError> =>
+    Effect.suspend(() => onNodeNow(span, operation, node, readDeadline, run, failingOver))
 
   const passedOver = (span: Tracer.Span) => (slave: Node, error: NodeUnavailable) =>
     Effect.map(Clock.currentTimeNanos, (now) => {
@@ -433,7 +444,11 @@ export const make = (options: RouterOptions): Router => {
     readDeadline: Deadline
   ) => {
     const nodes = order.map((id) => slaves[id]!)
-    const attempt = (slave: Node, index: number) => onNode(span, operation, slave, readDeadline, run, index > 0)
+    // one slave: its attempt is built as the read runs (see `firstAvailable`)
+    const attempt =
+      order.length === 1
+        ? (slave: Node) => onNodeNow(span, operation, slave, readDeadline, run)
+        : (slave: Node, index: number) => onNode(span, operation, slave, readDeadline, run, index > 0)
     if (hedge === undefined || order.length < 2) {
       return firstAvailable({
         order: nodes,
@@ -486,7 +501,7 @@ export const make = (options: RouterOptions): Router => {
     operation: Operation,
     run: Run<A, E>,
     readDeadline?: Deadline
-  ) => onNode(span, operation, master, readDeadline, run)
+  ) => onNodeNow(span, operation, master, readDeadline, run)
 
   const isAllUnavailable = (error: { readonly _tag: string }): error is AllSlavesUnavailable =>
     error._tag === "AllSlavesUnavailable"
@@ -658,7 +673,7 @@ export const make = (options: RouterOptions): Router => {
     read,
     onNode: (node, operation, run) =>
       Effect.withFiberRuntime((fiber) =>
-        traced(fiber, operation, (span) => onNode(span, operation, node, undefined, run))
+        traced(fiber, operation, (span) => onNodeNow(span, operation, node, undefined, run))
       ),
     close: Effect.suspend(() => {
       if (closed) return Effect.void
