@@ -148,7 +148,9 @@ export const run = (bench: Pick<Bench, "settings" | "progress">): Effect.Effect<
         `a tracer installed: Effect.withTracer with a tracer whose spans keep nothing (Tracer.make), so the ` +
           `library's spans are made as under a real tracer, at the least cost one could have; without one (the ` +
           `default) Effect's own tracer is in place, and the library makes no spans`,
-        `the stub document: ${Object.keys(stubDocument).length} fields (a Date, an array, a 120-character string)`
+        `the stub document: ${Object.keys(stubDocument).length} fields (a Date, an array, a 120-character string); ` +
+          `the document inserted: ${Object.keys(stubNewDocument).length} fields, the shape of the writes case's ` +
+          "(a Date, a 120-character string)"
       ],
       skipped: []
     }
