@@ -356,15 +356,7 @@ export const make = (options: RouterOptions): Router => {
 
   // The same, started when it runs, not when it is built: a read over
   // several slaves builds every slave's attempt before it tries the first.
-  const onNode = <A, E extends { readonly _tag: string }>(
-    span: Tracer.Span,
-    operation: Operation,
-    node: Node,
-    readDeadline: Deadline | undefined,
-    run: Run<A, E>,
-    failingOver: boolean
-  ): Effect.Effect<A, E | NodeError> =>
-    Effect.suspend(() => onNodeNow(span, operation, node, readDeadline, run, failingOver))
+  const onNode: typeof onNodeNow = (...args) => Effect.suspend(() => onNodeNow(...args))
 
   const passedOver = (span: Tracer.Span) => (slave: Node, error: NodeUnavailable) =>
     Effect.map(Clock.currentTimeNanos, (now) => {
