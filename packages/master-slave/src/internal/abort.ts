@@ -1,3 +1,5 @@
+type Listener = (this: CallSignal, event: unknown) => void
+
 /**
  * The abort signal of one driver call: what the driver uses of an
  * `AbortSignal` (`aborted`, `reason`, `throwIfAborted`, and `abort`
@@ -12,43 +14,51 @@ export class CallSignal {
   aborted = false
   reason: unknown = undefined
   onabort: ((event: unknown) => void) | null = null
-  private listeners: Array<(this: CallSignal, event: unknown) => void> | undefined = undefined
+  // the usual case is one listener at a time (the driver adds one around
+  // each wait and removes it after): it is kept in a field, not an array
+  private listener: Listener | undefined = undefined
+  private more: Array<Listener> | undefined = undefined
 
   throwIfAborted(): void {
     if (this.aborted) throw this.reason
   }
 
-  addEventListener(type: string, listener: (this: CallSignal, event: unknown) => void): void {
+  addEventListener(type: string, listener: Listener): void {
     if (type !== "abort") return
-    if (this.listeners === undefined) this.listeners = [listener]
-    else this.listeners.push(listener)
+    if (this.listener === undefined) this.listener = listener
+    else if (this.more === undefined) this.more = [listener]
+    else this.more.push(listener)
   }
 
-  removeEventListener(type: string, listener: (this: CallSignal, event: unknown) => void): void {
-    if (type !== "abort" || this.listeners === undefined) return
-    // the usual case: the call's one listener, removed as the call ends
-    if (this.listeners.length === 1 && this.listeners[0] === listener) {
-      this.listeners = undefined
+  removeEventListener(type: string, listener: Listener): void {
+    if (type !== "abort") return
+    if (this.listener === listener) {
+      this.listener = this.more?.shift()
       return
     }
-    const index = this.listeners.indexOf(listener)
-    if (index !== -1) this.listeners.splice(index, 1)
+    const more = this.more
+    if (more === undefined) return
+    const index = more.indexOf(listener)
+    if (index !== -1) more.splice(index, 1)
   }
 
   dispatchEvent(): boolean {
     return true
   }
 
-  /** Aborts the call: every listener is told once, as an `abort` event. */
+  /** Aborts the call: every listener is told once, as an `abort` event, in the order added. */
   abort(reason: unknown): void {
     if (this.aborted) return
     this.aborted = true
     this.reason = reason
-    const listeners = this.listeners
-    this.listeners = undefined
+    const first = this.listener
+    const more = this.more
+    this.listener = undefined
+    this.more = undefined
     const event = { type: "abort", target: this }
     this.onabort?.(event)
-    if (listeners !== undefined) for (const listener of listeners) listener.call(this, event)
+    first?.call(this, event)
+    if (more !== undefined) for (const listener of more) listener.call(this, event)
   }
 
   /** The signal as the driver's options type it. */
