@@ -435,7 +435,8 @@ export const make = (options: RouterOptions): Router => {
     run: Run<A, E>,
     readDeadline: Deadline
   ) => {
-    const nodes = order.map((id) => slaves[id]!)
+    const onlyTheSlave = order === onlySlave
+    const nodes = onlyTheSlave ? onlySlaveNodes : order.map((id) => slaves[id]!)
     // one slave: its attempt is built as the read runs (see `firstAvailable`)
     const attempt =
       order.length === 1
@@ -446,8 +447,8 @@ export const make = (options: RouterOptions): Router => {
         order: nodes,
         attempt,
         isUnavailable,
-        onAllUnavailable: onAllUnavailableOf(order),
-        onUnavailable: passedOver(span)
+        onAllUnavailable: onlyTheSlave ? onlySlaveAllUnavailable : onAllUnavailableOf(order),
+        onUnavailable: recordsNothing(span) ? passedOverSilently : passedOver(span)
       })
     }
     // every read that could hedge earns its share of a hedge
@@ -468,6 +469,10 @@ export const make = (options: RouterOptions): Router => {
 
   // with one slave there is no order to choose: the strategy is not asked
   const onlySlave: ReadonlyArray<number> = [0]
+  // what a read over the only slave, or with no span to record on, needs of its own: made once
+  const onlySlaveNodes: ReadonlyArray<Node> = slaves.slice(0, 1)
+  const onlySlaveAllUnavailable = onAllUnavailableOf(onlySlave)
+  const passedOverSilently = passedOver(silentSpan)
   const fromSlaves = <A, E extends { readonly _tag: string }>(
     span: Tracer.Span,
     operation: Operation,
