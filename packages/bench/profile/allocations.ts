@@ -4,8 +4,8 @@
  * beside the thinnest Effect wrapper of the same stub call, and the read
  * again with a tracer installed that keeps nothing. Allocation is
  * what garbage collection costs, and unlike CPU time on a shared machine it
- * is the same from run to run, so a change to the hot path shows in it
- * plainly. Measured with V8's sampling heap profiler, counting the objects
+ * moves by under 1% from run to run (the profiler samples), so a change to
+ * the hot path shows in it plainly. Measured with V8's sampling heap profiler, counting the objects
  * already collected too; the sites that allocate most are listed per side.
  *
  *   npm run build

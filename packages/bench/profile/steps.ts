@@ -6,8 +6,8 @@
  * call. Each step is one instruction the fiber evaluates (a suspension, a
  * continuation pushed or popped, an async wait, ...), with what it runs; on
  * the real path each costs well over its cost in a tight loop, so their
- * count is what a change to the hot path should lower. Like the bytes of
- * `allocations.ts`, it is the same from run to run.
+ * count is what a change to the hot path should lower. It is exactly the
+ * same from run to run.
  *
  *   npm run build
  *   node --import tsx packages/bench/profile/steps.ts [--list]
