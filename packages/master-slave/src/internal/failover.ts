@@ -28,6 +28,16 @@ export interface FirstAvailableOptions<N, A, E, U extends E, E2> {
   readonly onUnavailable?: (node: N, error: U) => Effect.Effect<void>
 }
 
+// `Effect.catchAll`, with its one usual case (a single failure) taken first:
+// a failure handler alone, skipped on success without a step of its own
+const catchFailure = <A, E, A2, E2>(
+  effect: Effect.Effect<A, E>,
+  onError: (error: E) => Effect.Effect<A2, E2>
+): Effect.Effect<A | A2, E2> =>
+  Effect.catchAllCause(effect, (cause) =>
+    cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
+  )
+
 export const firstAvailable = <N, A, E, U extends E, E2>(
   options: FirstAvailableOptions<N, A, E, U, E2>
 ): Effect.Effect<A, Exclude<E, U> | E2> => (options.order.length === 1 ? onlyAttempt(options) : race(options))
@@ -48,9 +58,7 @@ const onlyAttempt = <N, A, E, U extends E, E2>(
     const none = Effect.fail(options.onAllUnavailable([error]))
     return onUnavailable === undefined ? none : Effect.zipRight(onUnavailable(node, error), none)
   }
-  return Effect.catchAllCause(options.attempt(node, 0), (cause) =>
-    cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
-  )
+  return catchFailure(options.attempt(node, 0), onError)
 }
 
 const race = <N, A, E, U extends E, E2>(
@@ -77,11 +85,7 @@ const race = <N, A, E, U extends E, E2>(
           ? Effect.fail(error)
           : Effect.zipRight(onUnavailable(node, error), Effect.fail(error))
       }
-      // `catchAll`, with its one usual case (a single failure) taken first: a
-      // failure handler alone is skipped on success, without a step of its own
-      tries[i] = Effect.catchAllCause(options.attempt(node, i), (cause) =>
-        cause._tag === "Fail" ? onError(cause.error) : Effect.catchAll(Effect.failCause(cause), onError)
-      )
+      tries[i] = catchFailure(options.attempt(node, i), onError)
     }
     return Effect.matchCauseEffect(Effect.firstSuccessOf(tries), {
       onFailure: (cause) =>

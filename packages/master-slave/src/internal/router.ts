@@ -125,11 +125,6 @@ const nodeAttributes = (node: Node) => {
   }
 }
 
-/**
- * Runs `body` in a client span for the operation, handing it the span so the
- * node that answered and the slaves passed over are recorded on it directly,
- * without an effect each.
- */
 // an operation's span name and attributes, made once per operation
 const spanOptions = new WeakMap<Operation, readonly [string, Tracer.SpanOptions]>()
 
