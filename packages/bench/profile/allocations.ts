@@ -13,9 +13,8 @@
  */
 
 import { Session } from "node:inspector/promises"
-import type { Collection } from "@mongo-master-slave/core"
 import * as Effect from "effect/Effect"
-import { stubCollection, stubConnection, stubNewDocument, tracerKeepingNothing } from "../src/cases/stub.js"
+import { stubOperations, underItsTracer } from "./stubOperations.js"
 
 const [opsArg = "20000", sitesArg = "12"] = process.argv.slice(2)
 const ops = Number(opsArg)
@@ -66,30 +65,11 @@ const loop = (op: () => Effect.Effect<unknown, unknown>): Effect.Effect<void, un
     for (let i = 0; i < ops; i++) yield* op()
   })
 
-const filter = { _id: 1 }
-
 const program = Effect.scoped(
   Effect.gen(function* () {
-    const connection = yield* stubConnection(1)
-    const collection: Collection.Collection = yield* Effect.flatMap(connection.database("bench"), (d) =>
-      d.collection("stub")
-    )
-    const sides: ReadonlyArray<readonly [string, Effect.Effect<void, unknown>]> = [
-      ["findOne, thin", loop(() => Effect.tryPromise(() => stubCollection.findOne(filter)))],
-      ["findOne, library", loop(() => collection.findOne(filter))],
-      ["insertOne, thin", loop(() => Effect.tryPromise(() => stubCollection.insertOne({ ...stubNewDocument })))],
-      ["insertOne, library", loop(() => collection.insertOne({ ...stubNewDocument }))],
-      [
-        "findOne, library, a tracer installed",
-        Effect.withTracer(
-          loop(() => collection.findOne(filter)),
-          tracerKeepingNothing
-        )
-      ]
-    ]
-    for (const [name, run] of sides) {
-      const { perOp, bySite } = yield* allocated(run)
-      console.log(`${name}: ${Math.round(perOp)} bytes per operation`)
+    for (const operation of yield* stubOperations) {
+      const { perOp, bySite } = yield* allocated(underItsTracer(operation, loop(operation.run)))
+      console.log(`${operation.name}: ${Math.round(perOp)} bytes per operation`)
       for (const [site, bytes] of bySite) console.log(`  ${String(Math.round(bytes / ops)).padStart(6)}  ${site}`)
     }
   })

@@ -13,9 +13,8 @@
  *   node --import tsx packages/bench/profile/steps.ts [--list]
  */
 
-import type { Collection } from "@mongo-master-slave/core"
 import * as Effect from "effect/Effect"
-import { stubCollection, stubConnection, stubNewDocument, tracerKeepingNothing } from "../src/cases/stub.js"
+import { stubOperations, underItsTracer } from "./stubOperations.js"
 
 const list = process.argv.includes("--list")
 
@@ -68,28 +67,11 @@ const stepsOf = (operation: () => Effect.Effect<unknown, unknown>) =>
 
 const program = Effect.scoped(
   Effect.gen(function* () {
-    const connection = yield* stubConnection(1)
-    const collection: Collection.Collection = yield* Effect.flatMap(connection.database("bench"), (db) =>
-      db.collection("docs")
-    )
+    const operations = yield* stubOperations
     yield* instrument
-    const sides: ReadonlyArray<readonly [string, Effect.Effect<ReadonlyArray<string>, unknown>]> = [
-      ["findOne, thin", stepsOf(() => Effect.tryPromise(() => stubCollection.findOne({ _id: 1 })))],
-      ["findOne, library", stepsOf(() => collection.findOne({ _id: 1 }))],
-      ["insertOne, thin", stepsOf(() => Effect.tryPromise(() => stubCollection.insertOne({ ...stubNewDocument })))],
-      ["insertOne, library", stepsOf(() => collection.insertOne({ ...stubNewDocument }))],
-      // the tracer is installed around the whole run, as the overhead case does
-      [
-        "findOne, library, a tracer installed",
-        Effect.withTracer(
-          stepsOf(() => collection.findOne({ _id: 1 })),
-          tracerKeepingNothing
-        )
-      ]
-    ]
-    for (const [name, measure] of sides) {
-      const steps = yield* Effect.orDie(measure)
-      console.log(`${name}: ${steps.length} steps`)
+    for (const operation of operations) {
+      const steps = yield* Effect.orDie(underItsTracer(operation, stepsOf(operation.run)))
+      console.log(`${operation.name}: ${steps.length} steps`)
       if (list) for (const [i, step] of steps.entries()) console.log(`  ${String(i).padStart(3)} ${step}`)
     }
   })

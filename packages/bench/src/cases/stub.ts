@@ -23,6 +23,7 @@ import * as Tracer from "effect/Tracer"
 import type { MongoClient } from "mongodb"
 import { document } from "../cluster.js"
 import { type BenchError, during } from "../errors.js"
+import { newDocument } from "./writes.js"
 
 /**
  * The document every stub `findOne` answers: one of the read collection's.
@@ -32,12 +33,12 @@ import { type BenchError, during } from "../errors.js"
 export const stubDocument = document(1)
 
 /**
- * The document the overhead case inserts: the shape of the writes case's
- * (`writes.ts`), a date among its fields.
+ * The document the overhead case inserts: one of the writes case's, a date
+ * among its fields.
  *
  * @since 0.2.0
  */
-export const stubNewDocument = { name: "new", n: 1, group: 1, at: new Date(0), payload: "y".repeat(120) }
+export const stubNewDocument = newDocument("stub", 1)
 
 const inserted = { acknowledged: true, insertedId: 1 }
 
