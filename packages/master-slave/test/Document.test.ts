@@ -55,6 +55,22 @@ describe("documents", () => {
     expect(error._tag === "Some" && error.value.path).toEqual(["age"])
   })
 
+  it("an encoded document is a copy of the same fields, the driver's _id added to the copy only; an own __proto__ key stays a field", () => {
+    const input = { name: "ada", n: 1, at: new Date(0) }
+    const encoded = Either.getOrThrow(Doc.encode(Doc.Document, "app.items", input))
+    expect(encoded).not.toBe(input)
+    expect(encoded).toEqual(input)
+    encoded._id = new ObjectId()
+    expect("_id" in input).toBe(false)
+
+    const hostile = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>
+    const copied = Either.getOrThrow(Doc.encode(Doc.Document, "app.items", hostile))
+    expect(Object.getPrototypeOf(copied)).toBe(Object.prototype)
+    expect(Object.keys(copied)).toEqual(["__proto__", "a"])
+    expect(Object.getOwnPropertyDescriptor(copied, "__proto__")?.value).toEqual({ polluted: true })
+    expect((copied as { polluted?: unknown }).polluted).toBeUndefined()
+  })
+
   it("a value that encodes to something other than a document is an EncodeError, not an empty document", () => {
     for (const value of [5, "text", [1, 2], null, new Date(0)]) {
       const error = Either.getLeft(Doc.encode(Doc.Document, "app.items", value as never))
