@@ -12,6 +12,13 @@
  * - `thin + N µs CPU`: the thin wrapper burning N µs of CPU before each
  *   call, a calibration — what N µs of work on the operation's path does to
  *   its latency here;
+ * - the library's call built up one piece at a time, each side the one
+ *   before it with one more piece of what the library does around a driver
+ *   call: `Effect.async` in place of `Effect.tryPromise`, then the abort
+ *   signal the driver is given, a deadline timer, the handler that aborts
+ *   the call when the fiber is interrupted (`asyncCancelable`), then the
+ *   library's own driver call (`writeCall`/`readCall`, its bookkeeping
+ *   included) — what each piece costs on the real path;
  * - for reads, `thin, socket timeout`: the thin wrapper on a client with a
  *   socket timeout, as the library's slave clients have one (a backstop):
  *   what the driver's re-arming of the socket's timer costs a read.
@@ -28,6 +35,10 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+// the library's machinery, for the sides that build its call up piece by piece
+import { CallSignal } from "../../master-slave/src/internal/abort.js"
+import { asyncCancelable } from "../../master-slave/src/internal/asyncCancelable.js"
+import { collectionOperation, deadlineIn, readCall, writeCall } from "../../master-slave/src/internal/driver.js"
 import { newDocument } from "../src/cases/writes.js"
 import * as Clients from "../src/clients.js"
 import { type BenchDocument, document } from "../src/cluster.js"
@@ -120,26 +131,77 @@ const mean = (values: ArrayLike<number>) => {
   return sum / values.length
 }
 
+/** A wait for `Effect.async`: starts the driver's call and resumes with its outcome. */
+const resumedBy =
+  <A>(start: () => Promise<A>) =>
+  (resume: (effect: Effect.Effect<A, unknown>) => void) => {
+    start().then(
+      (value) => resume(Effect.succeed(value)),
+      (error) => resume(Effect.fail(error))
+    )
+  }
+
+/** The promise, with a deadline timer set before and cleared once it settles. */
+const underTimer = <A>(start: () => Promise<A>): Promise<A> => {
+  const timer = setTimeout(() => {}, 10_000)
+  return start().finally(() => clearTimeout(timer))
+}
+
+/**
+ * The sides every run compares: the raw driver, the thin wrapper (twice),
+ * the calibration, then the library's call built up one piece at a time —
+ * each side is the one before with one more piece of what the library does
+ * around a driver call — and the library itself.
+ */
+const sidesOf = (
+  call: (i: number, signal?: AbortSignal) => Promise<unknown>,
+  driverCall: (i: number) => Effect.Effect<unknown, unknown>,
+  library: (i: number) => Effect.Effect<unknown, unknown>
+): Array<Side> => [
+  { name: "raw", promise: (i) => call(i) },
+  { name: "thin", effect: (i) => Effect.tryPromise(() => call(i)) },
+  { name: "thin again", effect: (i) => Effect.tryPromise(() => call(i)) },
+  {
+    name: `thin + ${burnMicros} µs CPU`,
+    effect: (i) => Effect.tryPromise(() => afterBurning(burnMicros, () => call(i)))
+  },
+  { name: "Effect.async", effect: (i) => Effect.async(resumedBy(() => call(i))) },
+  { name: "+ abort signal", effect: (i) => Effect.async(resumedBy(() => call(i, new CallSignal().asSignal))) },
+  {
+    name: "+ deadline timer",
+    effect: (i) => Effect.async(resumedBy(() => underTimer(() => call(i, new CallSignal().asSignal))))
+  },
+  {
+    name: "+ interruption handler",
+    effect: (i) =>
+      asyncCancelable((resume) => {
+        const signal = new CallSignal()
+        resumedBy(() => underTimer(() => call(i, signal.asSignal)))(resume)
+        return () => signal.abort(new Error("interrupted"))
+      })
+  },
+  { name: "the library's call", effect: driverCall },
+  { name: "library", effect: library }
+]
+
 const program = Effect.scoped(
   Effect.gen(function* () {
     const write = kindArg === "write"
     const raw = (yield* Clients.raw(write ? masterUri : slaveUri)).db(database)
     const library = yield* Clients.library(masterUri, [slaveUri])
+    const node = { connectionId: write ? -1 : 0, address: write ? "master" : "slave" }
     let sides: ReadonlyArray<Side>
     if (write) {
       const collection = raw.collection("sideBySide")
       const libraryCollection = yield* Clients.libraryCollection(library, database, "sideBySide")
-      const insert = (i: number) => collection.insertOne(newDocument("raw", i))
-      sides = [
-        { name: "raw", promise: insert },
-        { name: "thin", effect: (i) => Effect.tryPromise(() => insert(i)) },
-        { name: "thin again", effect: (i) => Effect.tryPromise(() => insert(i)) },
-        {
-          name: `thin + ${burnMicros} µs CPU`,
-          effect: (i) => Effect.tryPromise(() => afterBurning(burnMicros, () => insert(i)))
-        },
-        { name: "library", effect: (i) => libraryCollection.insertOne(newDocument("library", i)) }
-      ]
+      const operation = collectionOperation("insert", database, "sideBySide", true)
+      const insert = (i: number, signal?: AbortSignal) =>
+        collection.insertOne(newDocument("raw", i), signal === undefined ? undefined : { signal })
+      sides = sidesOf(
+        insert,
+        (i) => writeCall(node, operation, (signal) => insert(i, signal), deadlineIn(10_000, "operationTimeout")),
+        (i) => libraryCollection.insertOne(newDocument("library", i))
+      )
     } else {
       const seeded = (yield* Clients.raw(masterUri)).db(database).collection<BenchDocument>("docs")
       if ((yield* Effect.promise(() => seeded.countDocuments())) < documents) {
@@ -150,31 +212,29 @@ const program = Effect.scoped(
         .db(database)
         .collection<BenchDocument>("docs")
       const libraryCollection = yield* Clients.libraryCollection(library, database, "docs")
-      const findIn = (source: typeof collection) => (i: number) =>
-        source.findOne({ _id: i % documents }).then((found) => {
+      const operation = collectionOperation("find", database, "docs", false)
+      const findIn = (source: typeof collection) => (i: number, signal?: AbortSignal) =>
+        source.findOne({ _id: i % documents }, signal === undefined ? undefined : { signal }).then((found) => {
           if (found === null) throw new Error(`document ${i % documents} not found`)
           return found
         })
       const find = findIn(collection)
       const findWithSocketTimeout = findIn(withSocketTimeout)
       sides = [
-        { name: "raw", promise: find },
-        { name: "thin", effect: (i) => Effect.tryPromise(() => find(i)) },
-        { name: "thin again", effect: (i) => Effect.tryPromise(() => find(i)) },
-        {
-          name: `thin + ${burnMicros} µs CPU`,
-          effect: (i) => Effect.tryPromise(() => afterBurning(burnMicros, () => find(i)))
-        },
-        { name: "thin, socket timeout", effect: (i) => Effect.tryPromise(() => findWithSocketTimeout(i)) },
-        {
-          name: "library",
-          effect: (i) =>
+        ...sidesOf(
+          find,
+          (i) =>
+            readCall(node, operation, (signal) => find(i, signal), {
+              deadline: deadlineIn(2_000, "attemptTimeout")
+            }),
+          (i) =>
             Effect.flatMap(libraryCollection.findOne({ _id: i % documents }), (found) =>
               found._tag === "Some"
                 ? Effect.succeed(found)
                 : Effect.fail(new Error(`document ${i % documents} not found`))
             )
-        }
+        ),
+        { name: "thin, socket timeout", effect: (i) => Effect.tryPromise(() => findWithSocketTimeout(i)) }
       ]
       // until the slave has the documents
       yield* Effect.tryPromise(async () => {
