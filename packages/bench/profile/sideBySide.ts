@@ -19,9 +19,10 @@
  *   the call when the fiber is interrupted (`asyncCancelable`), then the
  *   library's own driver call (`writeCall`/`readCall`, its bookkeeping
  *   included) — what each piece costs on the real path;
- * - for reads, `thin, socket timeout`: the thin wrapper on a client with a
- *   socket timeout, as the library's slave clients have one (a backstop):
- *   what the driver's re-arming of the socket's timer costs a read.
+ * - for reads, `thin, slave client's options`: the thin wrapper on a client
+ *   made with the options the library gives its slave clients (read
+ *   preference `secondaryPreferred`, no driver retries, a socket timeout as
+ *   a backstop, its timeouts): what those options cost the driver's read.
  *
  * Each side's difference from the thin wrapper comes with a 95% interval,
  * from resampling whole cycles (seeded). Against a cluster of
@@ -208,7 +209,17 @@ const program = Effect.scoped(
         yield* Effect.promise(() => seeded.insertMany(Array.from({ length: documents }, (_, i) => document(i))))
       }
       const collection = raw.collection<BenchDocument>("docs")
-      const withSocketTimeout = (yield* Clients.raw(slaveUri, { socketTimeoutMS: 10_000 }))
+      // the options Slaves.layer gives a slave's client, with its defaults
+      const slaveClientOptions = {
+        directConnection: true,
+        readPreference: "secondaryPreferred",
+        retryReads: false,
+        serverSelectionTimeoutMS: 2_000,
+        connectTimeoutMS: 2_000,
+        socketTimeoutMS: 10_000,
+        heartbeatFrequencyMS: 10_000
+      } as const
+      const asSlaveClient = (yield* Clients.raw(slaveUri, slaveClientOptions))
         .db(database)
         .collection<BenchDocument>("docs")
       const libraryCollection = yield* Clients.libraryCollection(library, database, "docs")
@@ -219,7 +230,7 @@ const program = Effect.scoped(
           return found
         })
       const find = findIn(collection)
-      const findWithSocketTimeout = findIn(withSocketTimeout)
+      const findAsSlaveClient = findIn(asSlaveClient)
       sides = [
         ...sidesOf(
           find,
@@ -234,7 +245,7 @@ const program = Effect.scoped(
                 : Effect.fail(new Error(`document ${i % documents} not found`))
             )
         ),
-        { name: "thin, socket timeout", effect: (i) => Effect.tryPromise(() => findWithSocketTimeout(i)) }
+        { name: "thin, slave client's options", effect: (i) => Effect.tryPromise(() => findAsSlaveClient(i)) }
       ]
       // until the slave has the documents
       yield* Effect.tryPromise(async () => {
