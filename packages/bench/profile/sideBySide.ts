@@ -36,10 +36,12 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-// the library's machinery, for the sides that build its call up piece by piece
-import { CallSignal } from "../../master-slave/src/internal/abort.js"
-import { asyncCancelable } from "../../master-slave/src/internal/asyncCancelable.js"
-import { collectionOperation, deadlineIn, readCall, writeCall } from "../../master-slave/src/internal/driver.js"
+// the library's machinery, for the sides that build its call up piece by piece: as
+// built, like the library side (run from its sources, tsx would add a call to keep
+// each closure's name to every closure made)
+import { CallSignal } from "../../master-slave/dist/esm/internal/abort.js"
+import { asyncCancelable } from "../../master-slave/dist/esm/internal/asyncCancelable.js"
+import { collectionOperation, deadlineIn, readCall, writeCall } from "../../master-slave/dist/esm/internal/driver.js"
 import { newDocument } from "../src/cases/writes.js"
 import * as Clients from "../src/clients.js"
 import { type BenchDocument, document } from "../src/cluster.js"
