@@ -179,11 +179,15 @@ export const make = (slaves: ReadonlyArray<{ readonly connectionId: number; read
   }
   // silent since: its latest answer, or the start of the calls under way if later
   const silentSince = (id: number) => Math.max(lastAnswered[id]!, busySince[id]!)
-  // the threshold is only computed for a slave that is waiting (the percentile may be recomputed)
+  // The threshold is only computed for a slave that is waiting, and silent
+  // longer than any threshold can be short (the suspect one's minimum): the
+  // percentile may be recomputed, a sort of the window. Every read asks
+  // whether a slave has just become suspect; under load a slave always has
+  // calls waiting, rarely a silence as long.
   const waitedPast = (id: number, at: number, threshold: (id: number) => number) => {
     if (!waiting(id)) return false
     const silence = at - silentSince(id)
-    return silence > threshold(id) && silence < 60_000
+    return silence > suspectMinimumMillis && silence > threshold(id) && silence < 60_000
   }
   const stalled = (id: number, at: number) => waitedPast(id, at, stallThreshold)
   const suspect = (id: number, at: number) => waitedPast(id, at, suspectThreshold)
