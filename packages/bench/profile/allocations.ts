@@ -2,11 +2,12 @@
  * Bytes allocated per operation, with no I/O: the library's `findOne` and
  * `insertOne` over the overhead case's stub nodes (`src/cases/stub.ts`)
  * beside the thinnest Effect wrapper of the same stub call, and the read
- * again with a tracer installed that keeps nothing. Allocation is
- * what garbage collection costs, and unlike CPU time on a shared machine it
- * moves by under 1% from run to run (the profiler samples), so a change to
- * the hot path shows in it plainly. Measured with V8's sampling heap profiler, counting the objects
- * already collected too; the sites that allocate most are listed per side.
+ * again with a tracer installed that keeps nothing. Allocation is what
+ * garbage collection costs, and unlike CPU time on a shared machine it moves
+ * by under 1% from run to run (the profiler samples), so a change to the hot
+ * path shows in it plainly. Measured with V8's sampling heap profiler,
+ * counting the objects already collected too; the sites that allocate most
+ * are listed per side.
  *
  *   npm run build
  *   node --import tsx packages/bench/profile/allocations.ts [operations] [sites]

@@ -40,6 +40,14 @@ export interface Sample {
   readonly opsPerSec: number
   /** The latency of every operation, failed ones included, in milliseconds. */
   readonly latency: LatencySummary
+  /**
+   * Every operation's latency, in milliseconds, by operation number, when
+   * the runner keeps them (`measureEffect`, `measurePromise`): for pooling
+   * several runs.
+   *
+   * @since 0.2.0
+   */
+  readonly latencies?: Float64Array | undefined
   /** Failed operations. */
   readonly errors: number
   /** The message of the first failure, if any. */
@@ -182,6 +190,7 @@ class Recorder {
       elapsedMs,
       opsPerSec: ((this.plan.ops - this.errors) * 1000) / elapsedMs,
       latency: summarize(this.latencies),
+      latencies: this.latencies,
       errors: this.errors,
       firstError: this.firstError,
       failures: { ...this.failures },
